@@ -1,0 +1,127 @@
+"""Users, permissions, settings: an administrator's screens."""
+
+import pytest
+
+from models import Event, Permission, Setting, User
+from models.permission import can, permission_map
+
+
+def test_admin_creates_a_user(client, auth, dbc):
+    auth.login("admin")
+    response = client.post(
+        "/admin/users/new",
+        data={
+            "username": "tech3",
+            "full_name": "张师傅",
+            "role": "technician",
+            "phone": "13912345678",
+            "password": "long-enough",
+            "active": "y",
+        },
+    )
+    assert response.status_code == 303
+    user = User.get(User.username == "tech3")
+    assert user.full_name == "张师傅" and user.role == "technician"
+    assert Event.select().where(Event.subject == "user", Event.subject_id == user.id).exists()
+
+
+@pytest.mark.parametrize(
+    "field,value,message",
+    [
+        ("username", "", "必填"),
+        ("username", "has space", "只能"),
+        ("username", "clerk", "用户名已被占用"),
+        ("full_name", "", "必填"),
+        ("role", "king", "不是有效的选择"),
+        ("password", "short", "8"),
+    ],
+)
+def test_new_user_errors_name_the_field(client, auth, field, value, message, dbc):
+    auth.login("admin")
+    data = {
+        "username": "tech3",
+        "full_name": "张师傅",
+        "role": "technician",
+        "password": "long-enough",
+    }
+    data[field] = value
+    before = User.select().count()
+    response = client.post("/admin/users/new", data=data)
+    assert response.status_code == 422
+    assert message in response.get_data(as_text=True)
+    assert User.select().count() == before
+
+
+def test_admin_deactivates_but_never_deletes(client, auth, users, dbc):
+    auth.login("admin")
+    uid = users["tech2"].id
+    response = client.post(
+        f"/admin/users/{uid}", data={"full_name": "Tech2", "role": "technician", "phone": ""}
+    )
+    assert response.status_code == 303
+    user = User.get_by_id(uid)
+    assert user.active is False
+    assert Event.select().where(Event.action == "deactivate", Event.subject_id == uid).exists()
+
+
+def test_admin_cannot_deactivate_self(client, auth, users, dbc):
+    auth.login("admin")
+    response = client.post(
+        f"/admin/users/{users['admin'].id}", data={"full_name": "A", "role": "admin"}
+    )
+    assert response.status_code == 422
+    assert User.get_by_id(users["admin"].id).active
+
+
+def test_admin_resets_a_password(client, auth, users, dbc):
+    auth.login("admin")
+    response = client.post(
+        f"/admin/users/{users['clerk'].id}/password", data={"reset-password": "brand-new-1"}
+    )
+    assert response.status_code == 303
+    assert User.get_by_id(users["clerk"].id).check_password("brand-new-1")
+
+
+def test_permission_toggle_is_data_and_audited(client, auth, users, dbc):
+    auth.login("admin")
+    assert not can(users["finance"], "intake.register")
+    response = client.post("/admin/permissions/intake.register/finance", htmx=True)
+    assert response.status_code == 200
+    html = response.get_data(as_text=True)
+    assert "<html" not in html and 'aria-pressed="true"' in html
+    assert Permission.get(action="intake.register", role="finance").allowed
+    assert can(users["finance"], "intake.register")
+    assert Event.select().where(Event.action == "grant").count() == 1
+
+
+def test_locked_permissions_cannot_change(client, auth, users, dbc):
+    auth.login("admin")
+    response = client.post("/admin/permissions/admin.permissions/admin")
+    assert response.status_code == 303  # refused with a message, nothing changed
+    assert "admin" in permission_map()["admin.permissions"]
+
+
+def test_permissions_page_lists_every_action(client, auth):
+    auth.login("admin")
+    html = client.get("/admin/permissions").get_data(as_text=True)
+    assert "job.dispatch" in html and "部门经理" in html
+
+
+def test_settings_save_and_validate(client, auth, dbc):
+    auth.login("admin")
+    response = client.post(
+        "/admin/settings", data={"small_fee_limit_yuan": "300", "quick_work_picks": "A\nB"}
+    )
+    assert response.status_code == 200
+    assert Setting.get_value("small_fee_limit_fen") == 30000
+    response = client.post(
+        "/admin/settings", data={"small_fee_limit_yuan": "-5", "quick_work_picks": ""}
+    )
+    assert response.status_code == 422
+    assert Setting.get_value("small_fee_limit_fen") == 30000
+
+
+def test_audit_log_lists_events(client, auth):
+    auth.login("admin")
+    html = client.get("/admin/events").get_data(as_text=True)
+    assert "login" in html

@@ -1,0 +1,119 @@
+"""Sign in, sign out, own password and language."""
+
+from urllib.parse import urlsplit
+
+from flask import Blueprint, redirect, request, session, url_for
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user, login_user, logout_user
+from flask_wtf import FlaskForm
+from wtforms import HiddenField, PasswordField, StringField
+from wtforms.validators import DataRequired, EqualTo, Length
+
+from models import RuleError
+from models.user import LOCALES, MIN_PASSWORD, LoginAttempt
+from views.common import EmptyForm, form_error, public, render, requires
+
+bp = Blueprint("auth", __name__)
+
+
+class LoginForm(FlaskForm):
+    username = StringField(_l("User name"), validators=[DataRequired(), Length(max=40)])
+    password = PasswordField(_l("Password"), validators=[DataRequired(), Length(max=200)])
+    next = HiddenField()
+
+
+class LanguageForm(FlaskForm):
+    next = HiddenField()
+
+
+class PasswordForm(FlaskForm):
+    current = PasswordField(_l("Current password"), validators=[DataRequired()])
+    password = PasswordField(
+        _l("New password"), validators=[DataRequired(), Length(min=MIN_PASSWORD, max=200)]
+    )
+    confirm = PasswordField(
+        _l("Repeat the new password"),
+        validators=[DataRequired(), EqualTo("password", message=_l("The two passwords differ."))],
+    )
+
+
+def _safe_next(target):
+    """Only a path on this site, never another host."""
+    if not target:
+        return None
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
+        return None
+    return target
+
+
+@bp.route("/login", methods=["GET", "POST"])
+@public
+def login():
+    """Sign in with user name and password."""
+    if current_user.is_authenticated:
+        return redirect(url_for("main.home"))
+    form = LoginForm(next=request.args.get("next", ""))
+    if form.validate_on_submit():
+        try:
+            user = LoginAttempt.authenticate(
+                form.username.data, form.password.data, request.remote_addr or "-"
+            )
+        except RuleError as error:
+            form_error(form, error)
+        else:
+            lang = session.get("lang")
+            session.clear()  # a fresh session at sign-in
+            if lang and not user.locale:
+                user.set_locale(lang)
+            login_user(user)
+            target = _safe_next(form.next.data) or url_for("main.home")
+            if request.htmx:
+                # A whole new page: the session (and its CSRF token) changed at sign-in.
+                return "", 204, {"HX-Redirect": target}
+            return redirect(target, 303)
+    status = 422 if form.errors or form.form_errors else 200
+    return render("auth/login.html", block="login_form", form=form, status=status)
+
+
+@bp.post("/logout")
+@requires("home.view")
+def logout():
+    """Sign out and end the session."""
+    if EmptyForm().validate_on_submit():
+        logout_user()
+        session.clear()
+    return redirect(url_for("auth.login"), 303)
+
+
+@bp.route("/password", methods=["GET", "POST"])
+@requires("profile.edit")
+def password():
+    """Change one's own password."""
+    form = PasswordForm()
+    if form.validate_on_submit():
+        if not current_user.check_password(form.current.data):
+            form.current.errors.append(_l("The current password is wrong."))
+        else:
+            user = current_user._get_current_object()
+            try:
+                user.change_password(form.password.data, by=user)
+            except RuleError as error:
+                form_error(form, error)
+            else:
+                login_user(user)  # the session token changed: keep this session
+                return render("auth/password.html", form=PasswordForm(formdata=None), saved=True)
+    status = 422 if form.errors or form.form_errors else 200
+    return render("auth/password.html", form=form, status=status)
+
+
+@bp.post("/lang/<locale>")
+@public
+def set_language(locale):
+    """Switch the interface language; it sticks for the user and the browser."""
+    form = LanguageForm()
+    if locale in LOCALES and form.validate_on_submit():
+        session["lang"] = locale
+        if current_user.is_authenticated:
+            current_user.set_locale(locale)
+    return redirect(_safe_next(form.next.data) or url_for("main.home"), 303)

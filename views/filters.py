@@ -1,0 +1,52 @@
+"""Template filters and globals: money, local dates and times, labels, permissions."""
+
+import datetime
+
+from flask_babel import format_date, format_datetime, format_decimal, get_locale, gettext
+from flask_login import current_user
+
+from models import can
+from models.base import to_local
+
+
+def money(fen):
+    """Integer fen as ¥1,234.56 in the user's locale."""
+    if fen is None:
+        return ""
+    sign = "-" if fen < 0 else ""
+    return f"{sign}¥{format_decimal(abs(fen) / 100, format='#,##0.00')}"
+
+
+def local_datetime(value, fmt="short"):
+    if value is None:
+        return ""
+    if fmt == "time":
+        return to_local(value).strftime("%H:%M")
+    return format_datetime(to_local(value).replace(tzinfo=None), fmt, rebase=False)
+
+
+def local_date(value, fmt="medium"):
+    if value is None:
+        return ""
+    if isinstance(value, datetime.datetime):
+        value = to_local(value).date()
+    return format_date(value, fmt)
+
+
+def label(msgid):
+    """Translate a label stored as an N_-marked English msgid (roles, states, types)."""
+    return gettext(msgid) if msgid else ""
+
+
+def register(app):
+    app.add_template_filter(money)
+    app.add_template_filter(local_datetime, "dt")
+    app.add_template_filter(local_date, "d")
+    app.add_template_filter(label)
+
+    @app.context_processor
+    def _globals():
+        return {
+            "allowed": lambda action: can(current_user, action),
+            "current_locale": "zh_CN" if get_locale().language == "zh" else "en",
+        }

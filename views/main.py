@@ -1,0 +1,24 @@
+"""Home page and health check."""
+
+from flask import Blueprint, jsonify
+from flask_login import current_user
+
+from models import db
+from views.common import public, render, requires
+
+bp = Blueprint("main", __name__)
+
+
+@bp.get("/")
+@requires("home.view")
+def home():
+    """The signed-in user's start page: what their role may use."""
+    return render("main/home.html", user=current_user)
+
+
+@bp.get("/healthz")
+@public
+def healthz():
+    """Liveness and database reachability, for load balancers and monitors."""
+    db.execute_sql("SELECT 1")
+    return jsonify(status="ok")
