@@ -289,3 +289,82 @@ def screenshot(request):
         return path
 
     return take
+
+
+# ---- domain factories -------------------------------------------------------------------
+
+PNG_1x1 = (
+    b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\x06\x00\x00\x00\x1f"
+    b"\x15\xc4\x89\x00\x00\x00\rIDATx\x9cc\xf8\xff\xff?\x00\x05\xfe\x02\xfe\xa7\x35\x81\x84\x00"
+    b"\x00\x00\x00IEND\xaeB`\x82" + b"\x00" * 64
+)
+
+
+class Factory:
+    """Small builders for customers, equipment and jobs, acting as the fixture users."""
+
+    def __init__(self, users):
+        self.users = users
+
+    def customer(self, name="上海华东机械有限公司", phone="021-6234 5678", **kwargs):
+        from models import Customer
+
+        kwargs.setdefault("address", "上海市普陀区曹杨路 100 号")
+        kwargs.setdefault("contact_person", "张经理")
+        return Customer.register(self.users["clerk"], name, phones=[phone], **kwargs)
+
+    def equipment(self, customer=None, warranty_days=None, **kwargs):
+        import datetime
+
+        from models import Equipment
+        from models.base import today
+
+        customer = customer or self.customer()
+        if warranty_days is not None:
+            kwargs["warranty_end"] = today() + datetime.timedelta(days=warranty_days)
+        kwargs.setdefault("product_model", "KX-2000")
+        kwargs.setdefault("spec", "380V 5.5kW")
+        kwargs.setdefault("serial", "SN-0001")
+        return Equipment.register(self.users["clerk"], customer, **kwargs)
+
+    def job(self, equipment=None, state="registered", tech="tech1", **kwargs):
+        from models import Job
+
+        equipment = equipment or self.equipment()
+        kwargs.setdefault("fault", "设备无法启动")
+        if "service_type" in kwargs and "type_reason" not in kwargs:
+            kwargs["type_reason"] = "test"
+        job = Job.register(self.users["clerk"], customer=equipment.customer, equipment=equipment, **kwargs)
+        self.advance(job, state, tech)
+        return job
+
+    def signature(self, kind="completion", name="张经理"):
+        return {"signer_name": name, "image": PNG_1x1}
+
+    def advance(self, job, state, tech="tech1"):
+        order = ["registered", "dispatched", "on_site", "done", "countersigned", "filed"]
+        manager, technician = self.users["manager"], self.users[tech]
+        if state == "void":
+            job.void(manager, "客户取消")
+            return job
+        if state == "in_repair":
+            job.dispatch(technician, manager)
+            job.arrive(technician)
+            job.carry_back(technician, self.signature("item_taken"), "主板故障，带回维修")
+            return job
+        target = order.index(state)
+        steps = [
+            lambda: job.dispatch(technician, manager),
+            lambda: job.arrive(technician),
+            lambda: job.finish(technician, self.signature(), "更换电容，试机正常", parts=[("电容 100uF", 2)]),
+            lambda: job.countersign(manager),
+            lambda: job.file(self.users["clerk"]),
+        ]
+        for step in steps[:target]:
+            step()
+        return job
+
+
+@pytest.fixture
+def make(users, dbc):
+    return Factory(users)

@@ -29,9 +29,7 @@ def _routes(app):
 def test_every_route_is_marked(app):
     with app.app_context():
         unmarked = [e for e, _, _ in _routes(app) if route_action(e, app) == "?"]
-        unknown = [
-            e for e, _, _ in _routes(app) if route_action(e, app) not in (None, "?", *ACTIONS)
-        ]
+        unknown = [e for e, _, _ in _routes(app) if route_action(e, app) not in (None, "?", *ACTIONS)]
     assert unmarked == []
     assert unknown == []
 
@@ -63,9 +61,7 @@ def test_role_route_matrix(app, client, users, role, dbc):
         if action is None or endpoint in ("auth.logout", "auth.login", "auth.set_language"):
             continue
         token = client.csrf_token()
-        response = client.open(
-            url, method=method, data={"csrf_token": token}, headers={"X-CSRFToken": token}
-        )
+        response = client.open(url, method=method, data={"csrf_token": token}, headers={"X-CSRFToken": token})
         may = role in allowed[action]
         if may and response.status_code in (401, 403):
             violations.append((endpoint, method, response.status_code, "refused"))

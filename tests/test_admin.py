@@ -66,9 +66,7 @@ def test_admin_deactivates_but_never_deletes(client, auth, users, dbc):
 
 def test_admin_cannot_deactivate_self(client, auth, users, dbc):
     auth.login("admin")
-    response = client.post(
-        f"/admin/users/{users['admin'].id}", data={"full_name": "A", "role": "admin"}
-    )
+    response = client.post(f"/admin/users/{users['admin'].id}", data={"full_name": "A", "role": "admin"})
     assert response.status_code == 422
     assert User.get_by_id(users["admin"].id).active
 
@@ -114,9 +112,7 @@ def test_settings_save_and_validate(client, auth, dbc):
     )
     assert response.status_code == 200
     assert Setting.get_value("small_fee_limit_fen") == 30000
-    response = client.post(
-        "/admin/settings", data={"small_fee_limit_yuan": "-5", "quick_work_picks": ""}
-    )
+    response = client.post("/admin/settings", data={"small_fee_limit_yuan": "-5", "quick_work_picks": ""})
     assert response.status_code == 422
     assert Setting.get_value("small_fee_limit_fen") == 30000
 

@@ -19,9 +19,7 @@ def _no_csp_errors(page):
     errors = []
     page.on(
         "console",
-        lambda m: (
-            errors.append(m.text) if m.type == "error" and "status of 422" not in m.text else None
-        ),
+        lambda m: errors.append(m.text) if m.type == "error" and "status of 422" not in m.text else None,
     )
     return errors
 
@@ -66,9 +64,7 @@ def test_admin_sees_admin_navigation_on_desktop(browser, live_server, screenshot
     cell = page.locator("#perm-intake-register-finance button")
     expect(cell).to_have_attribute("aria-pressed", "false")
     cell.click()  # htmx POST with the CSRF header from the meta tag
-    expect(page.locator("#perm-intake-register-finance button")).to_have_attribute(
-        "aria-pressed", "true"
-    )
+    expect(page.locator("#perm-intake-register-finance button")).to_have_attribute("aria-pressed", "true")
     screenshot(page, "permissions-desktop")
     assert errors == []
     context.close()

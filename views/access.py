@@ -33,9 +33,7 @@ def check_access():
 def refuse(status, message=None):
     message = message or gettext("You are not allowed to see this page.")
     if is_htmx():
-        response = make_response(
-            render_template("_toast.html", message=message, kind="error"), status
-        )
+        response = make_response(render_template("_toast.html", message=message, kind="error"), status)
         response.headers["HX-Retarget"] = "#toast"
         response.headers["HX-Reswap"] = "innerHTML"
         return response
@@ -51,9 +49,7 @@ def handle_errors(app):
     def _csrf(error):
         return refuse(
             400,
-            gettext(
-                "The form has expired or was not sent from this site. Reload the page and try again."
-            ),
+            gettext("The form has expired or was not sent from this site. Reload the page and try again."),
         )
 
     @app.errorhandler(403)

@@ -23,9 +23,7 @@ from views.common import EmptyForm, form_error, render, requires, see_other
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 
-USERNAME = Regexp(
-    r"^[A-Za-z0-9_.-]+$", message=_l("Letters, digits, dot, dash and underscore only.")
-)
+USERNAME = Regexp(r"^[A-Za-z0-9_.-]+$", message=_l("Letters, digits, dot, dash and underscore only."))
 
 
 def _role_choices():
@@ -118,9 +116,7 @@ def edit_user(user_id):
             return see_other("admin.users")
     status = 422 if form.errors or form.form_errors else 200
     history = Event.history(user).order_by(Event.id.desc()).limit(50)
-    return render(
-        "admin/user_form.html", form=form, reset=reset, user=user, history=history, status=status
-    )
+    return render("admin/user_form.html", form=form, reset=reset, user=user, history=history, status=status)
 
 
 @bp.post("/users/<int:user_id>/password")

@@ -62,26 +62,21 @@ def render(template_name, block=None, status=200, **context):
 
 
 def translate(error):
-    """The user-language text of a models.RuleError."""
-    return gettext(error.msgid, **error.params)
+    """The user-language text of a models.RuleError (labels among its values translated too)."""
+    params = {k: gettext(v) if isinstance(v, str) else v for k, v in error.params.items()}
+    return gettext(error.msgid, **params)
 
 
 def error_response(error):
     """A refused rule: a toast for htmx, a flash and a step back otherwise."""
     message = translate(error)
     if is_htmx():
-        response = make_response(
-            render_template("_toast.html", message=message, kind="error"), error.status
-        )
+        response = make_response(render_template("_toast.html", message=message, kind="error"), error.status)
         response.headers["HX-Retarget"] = "#toast"
         response.headers["HX-Reswap"] = "innerHTML"
         return response
     flash(message, "error")
-    back = (
-        request.referrer
-        if request.referrer and request.referrer.startswith(request.host_url)
-        else None
-    )
+    back = request.referrer if request.referrer and request.referrer.startswith(request.host_url) else None
     return redirect(back or url_for("main.home"), 303)
 
 

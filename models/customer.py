@@ -1,0 +1,294 @@
+"""Customer files (客户资料袋): customers, their phones, equipment and maintenance contracts."""
+
+import re
+
+from peewee import CharField, DateField, DateTimeField, ForeignKeyField, TextField, fn
+
+from models.base import N_, BaseModel, RuleError, db, now, today
+from models.event import Event
+from models.permission import require
+
+CUSTOMER_KINDS = {"company": N_("Company"), "person": N_("Person")}
+COVERAGE_LABELS = {
+    "contract": N_("Under contract"),
+    "warranty": N_("In warranty"),
+    "none": N_("Out of warranty"),
+}
+
+
+def phone_digits(number):
+    return re.sub(r"\D", "", number or "")
+
+
+class Customer(BaseModel):
+    kind = CharField(max_length=10, default="company")
+    name = CharField(max_length=100, index=True)
+    contact_person = CharField(max_length=60, default="")
+    address = CharField(max_length=200, default="")
+    notes = TextField(default="")
+    created_at = DateTimeField(default=now)
+
+    @property
+    def kind_label(self):
+        return CUSTOMER_KINDS.get(self.kind, self.kind)
+
+    @classmethod
+    def register(cls, by, name, kind="company", contact_person="", address="", phones=(), notes=""):
+        """Open a new customer file with at least one phone number."""
+        require(by, "customers.edit")
+        name = (name or "").strip()
+        if not name:
+            raise RuleError(N_("A customer needs a name."), field="name")
+        numbers = [p.strip() for p in phones if p and p.strip()]
+        if not numbers:
+            raise RuleError(N_("A customer needs at least one phone number."), field="phone")
+        with db.atomic():
+            customer = cls.create(
+                kind=kind, name=name, contact_person=contact_person, address=address, notes=notes
+            )
+            for number in numbers:
+                customer.add_phone(number)
+            Event.record(by, customer, "create", note=name)
+        return customer
+
+    def update_file(self, by, **fields):
+        require(by, "customers.edit")
+        if "name" in fields and not (fields["name"] or "").strip():
+            raise RuleError(N_("A customer needs a name."), field="name")
+        with db.atomic():
+            changes = {}
+            for key, value in fields.items():
+                if getattr(self, key) != value:
+                    changes[key] = [getattr(self, key), value]
+                    setattr(self, key, value)
+            if changes:
+                self.save()
+                Event.record(by, self, "edit", data=changes)
+
+    def add_phone(self, number, label=""):
+        digits = phone_digits(number)
+        if len(digits) < 5:
+            raise RuleError(N_("A phone number needs at least 5 digits."), field="phone")
+        return CustomerPhone.create(customer=self, number=number.strip(), digits=digits, label=label)
+
+    def set_phones(self, by, numbers):
+        """Replace the phone list (kept as rows so a fragment search is one query)."""
+        require(by, "customers.edit")
+        numbers = [n.strip() for n in numbers if n and n.strip()]
+        if not numbers:
+            raise RuleError(N_("A customer needs at least one phone number."), field="phone")
+        with db.atomic():
+            old = [p.number for p in self.phones]
+            if old == numbers:
+                return
+            CustomerPhone.delete().where(CustomerPhone.customer == self).execute()
+            for number in numbers:
+                self.add_phone(number)
+            Event.record(by, self, "phones", data={"from": old, "to": numbers})
+
+    @property
+    def phone_list(self):
+        return [p.number for p in self.phones]
+
+    @property
+    def first_phone(self):
+        phones = self.phone_list
+        return phones[0] if phones else ""
+
+    @classmethod
+    def search(cls, text, limit=20):
+        """Customers matching any fragment of a phone number, name, contact or serial number."""
+        text = (text or "").strip()
+        if not text:
+            return cls.select().where(cls.id < 0)
+        digits = phone_digits(text)
+        like = f"%{text}%"
+        matches = (
+            (fn.LOWER(cls.name).contains(text.lower()))
+            | (fn.LOWER(cls.contact_person).contains(text.lower()))
+            | cls.id.in_(Equipment.select(Equipment.customer).where(Equipment.serial**like))
+        )
+        if len(digits) >= 3:
+            matches |= cls.id.in_(
+                CustomerPhone.select(CustomerPhone.customer).where(CustomerPhone.digits.contains(digits))
+            )
+        return cls.select().where(matches).order_by(cls.name).limit(limit)
+
+    def __str__(self):
+        return self.name
+
+
+class CustomerPhone(BaseModel):
+    customer = ForeignKeyField(Customer, backref="phones", on_delete="CASCADE")
+    number = CharField(max_length=40)
+    digits = CharField(max_length=40, index=True)
+    label = CharField(max_length=20, default="")
+
+
+class Equipment(BaseModel):
+    customer = ForeignKeyField(Customer, backref="equipment")
+    product_model = CharField(max_length=80)
+    spec = CharField(max_length=120, default="")
+    serial = CharField(max_length=80, default="", index=True)
+    purchase_date = DateField(null=True)
+    purchase_place = CharField(max_length=120, default="")
+    warranty_end = DateField(null=True)
+    notes = TextField(default="")
+    created_at = DateTimeField(default=now)
+
+    @classmethod
+    def register(
+        cls,
+        by,
+        customer,
+        product_model,
+        spec="",
+        serial="",
+        purchase_date=None,
+        purchase_place="",
+        warranty_end=None,
+        notes="",
+    ):
+        """Record a product the customer bought."""
+        require(by, "customers.edit")
+        if not (product_model or "").strip():
+            raise RuleError(N_("Enter the product model."), field="product_model")
+        if purchase_date and warranty_end and warranty_end < purchase_date:
+            raise RuleError(N_("The warranty cannot end before the purchase."), field="warranty_end")
+        if purchase_date and purchase_date > today():
+            raise RuleError(N_("The purchase date is in the future."), field="purchase_date")
+        with db.atomic():
+            item = cls.create(
+                customer=customer,
+                product_model=product_model.strip(),
+                spec=spec.strip(),
+                serial=serial.strip(),
+                purchase_date=purchase_date,
+                purchase_place=purchase_place.strip(),
+                warranty_end=warranty_end,
+                notes=notes,
+            )
+            Event.record(by, item, "create", note=f"{product_model} {serial}".strip())
+        return item
+
+    def active_contract(self, on=None):
+        on = on or today()
+        return (
+            Contract.select()
+            .join(ContractEquipment)
+            .where(
+                ContractEquipment.equipment == self,
+                Contract.start <= on,
+                Contract.end >= on,
+                Contract.voided_at.is_null(),
+            )
+            .first()
+        )
+
+    def coverage(self, on=None, contract=None):
+        """'contract', 'warranty' or 'none' on a day (Art. 6 b/c).
+
+        ``contract``: the active contract when the caller knows it, False when it knows there
+        is none, None to look it up.
+        """
+        on = on or today()
+        if contract is None:
+            contract = self.active_contract(on)
+        if contract:
+            return "contract"
+        if self.warranty_end is not None and self.warranty_end >= on:
+            return "warranty"
+        return "none"
+
+    @property
+    def label(self):
+        return " ".join(x for x in (self.product_model, self.spec) if x)
+
+    def __str__(self):
+        return self.label
+
+
+class Contract(BaseModel):
+    """A maintenance contract (商品保养合同书) covering some of a customer's equipment."""
+
+    customer = ForeignKeyField(Customer, backref="contracts")
+    number = CharField(max_length=40, unique=True)
+    start = DateField()
+    end = DateField()
+    notes = TextField(default="")
+    created_at = DateTimeField(default=now)
+    voided_at = DateTimeField(null=True)
+
+    @classmethod
+    def register(cls, by, customer, number, start, end, equipment_ids, notes=""):
+        require(by, "customers.edit")
+        number = (number or "").strip()
+        if not number:
+            raise RuleError(N_("Enter the contract number."), field="number")
+        if end < start:
+            raise RuleError(N_("The contract cannot end before it starts."), field="end")
+        items = list(
+            Equipment.select().where(Equipment.customer == customer, Equipment.id.in_(equipment_ids))
+        )
+        if not items:
+            raise RuleError(N_("Choose the equipment the contract covers."), field="equipment")
+        with db.atomic():
+            if cls.select().where(cls.number == number).exists():
+                raise RuleError(N_("That contract number already exists."), field="number")
+            contract = cls.create(customer=customer, number=number, start=start, end=end, notes=notes)
+            for item in items:
+                ContractEquipment.create(contract=contract, equipment=item)
+            Event.record(by, contract, "create", note=number, data={"equipment": [i.id for i in items]})
+        return contract
+
+    def is_active(self, on=None):
+        on = on or today()
+        return self.voided_at is None and self.start <= on <= self.end
+
+
+class ContractEquipment(BaseModel):
+    contract = ForeignKeyField(Contract, backref="covered", on_delete="CASCADE")
+    equipment = ForeignKeyField(Equipment, backref="contract_links", on_delete="CASCADE")
+
+    class Meta:
+        indexes = ((("contract", "equipment"), True),)
+
+
+def equipment_with_coverage(customer, on=None):
+    """The customer's equipment, each with .coverage and .contract set, in two queries."""
+    on = on or today()
+    items = list(Equipment.select().where(Equipment.customer == customer).order_by(Equipment.id))
+    active = {}
+    if items:
+        rows = (
+            ContractEquipment.select(ContractEquipment.equipment, Contract)
+            .join(Contract)
+            .where(
+                ContractEquipment.equipment.in_([i.id for i in items]),
+                Contract.start <= on,
+                Contract.end >= on,
+                Contract.voided_at.is_null(),
+            )
+        )
+        for row in rows:
+            active.setdefault(row.equipment_id, row.contract)
+    for item in items:
+        item.contract = active.get(item.id)
+        item.coverage_state = "contract" if item.contract else item.coverage(on, contract=False)
+    return items
+
+
+def customers_with_phones(query):
+    """Attach .phones_text to each customer of a query with one more query."""
+    customers = list(query)
+    if customers:
+        phones = {}
+        for p in (
+            CustomerPhone.select()
+            .where(CustomerPhone.customer.in_([c.id for c in customers]))
+            .order_by(CustomerPhone.id)
+        ):
+            phones.setdefault(p.customer_id, []).append(p.number)
+        for c in customers:
+            c.phones_text = " / ".join(phones.get(c.id, []))
+    return customers

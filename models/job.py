@@ -1,0 +1,634 @@
+"""The service job: one record is both the register line (服务登记簿) and the voucher (服务凭证).
+
+Its life (Art. 7, 8, 10):
+registered -dispatch-> dispatched -arrive-> on_site -finish(signed)-> done -countersign->
+countersigned -file-> filed; on_site -carry_back(signed for the item)-> in_repair -finish-> done;
+any state before filed -void(reason)-> void. One table of transitions drives the methods,
+the buttons a page shows and the tests.
+"""
+
+import datetime
+import hashlib
+import json
+from collections import namedtuple
+
+from peewee import (
+    JOIN,
+    BlobField,
+    BooleanField,
+    CharField,
+    DateField,
+    DateTimeField,
+    ForeignKeyField,
+    IntegerField,
+    TextField,
+    fn,
+)
+
+from models.base import N_, BaseModel, Conflict, Forbidden, RuleError, db, is_postgres, now, today
+from models.customer import Customer, Equipment
+from models.event import Event
+from models.permission import can, require
+from models.sequence import Sequence
+from models.user import User
+
+STATES = {
+    "registered": N_("Awaiting dispatch"),
+    "dispatched": N_("Dispatched"),
+    "on_site": N_("In service"),
+    "in_repair": N_("Carried back for repair"),
+    "done": N_("Done, awaiting countersign"),
+    "countersigned": N_("Countersigned"),
+    "filed": N_("Filed"),
+    "void": N_("Void"),
+}
+OPEN_STATES = ("registered", "dispatched", "on_site", "in_repair", "done", "countersigned")
+ACTIVE_STATES = ("registered", "dispatched", "on_site", "in_repair", "done")
+
+SERVICE_TYPES = {
+    "paid": N_("Paid service"),
+    "contract": N_("Contract service"),
+    "free": N_("Free (warranty) service"),
+    "internal": N_("Internal work"),
+}
+CHANNELS = {
+    "phone": N_("Phone"),
+    "letter": N_("Letter"),
+    "visit": N_("Visit"),
+    "other": N_("Other"),
+}
+SIGNATURE_KINDS = {
+    "completion": N_("Service completed"),
+    "item_taken": N_("Item taken for repair"),
+}
+
+Transition = namedtuple("Transition", "sources target permission label")
+
+TRANSITIONS = {
+    "dispatch": Transition(("registered", "dispatched"), "dispatched", "job.dispatch", N_("Dispatch")),
+    "arrive": Transition(("dispatched",), "on_site", "job.work", N_("Arrived on site")),
+    "carry_back": Transition(("dispatched", "on_site"), "in_repair", "job.work", N_("Carry back for repair")),
+    "finish": Transition(("dispatched", "on_site", "in_repair"), "done", "job.work", N_("Finish")),
+    "countersign": Transition(("done",), "countersigned", "job.countersign", N_("Countersign")),
+    "file": Transition(("countersigned",), "filed", "job.file", N_("File")),
+    "void": Transition(OPEN_STATES, "void", "job.void", N_("Void")),
+}
+
+MAX_SIGNATURE_BYTES = 200_000
+PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
+
+
+class Job(BaseModel):
+    number = CharField(max_length=20, unique=True)
+    year = IntegerField()
+    seq = IntegerField()
+    state = CharField(max_length=20, default="registered", index=True)
+    version = IntegerField(default=1)
+
+    # Art. 7: what the clerk records at once, as registered (a snapshot of the file).
+    channel = CharField(max_length=10, default="phone")
+    customer = ForeignKeyField(Customer, null=True, backref="jobs")
+    equipment = ForeignKeyField(Equipment, null=True, backref="jobs")
+    customer_name = CharField(max_length=100, default="")
+    contact_person = CharField(max_length=60, default="")
+    phone = CharField(max_length=40, default="")
+    address = CharField(max_length=200, default="")
+    product_model = CharField(max_length=80, default="")
+    spec = CharField(max_length=120, default="")
+    serial = CharField(max_length=80, default="")
+    purchase_date = DateField(null=True)
+    purchase_place = CharField(max_length=120, default="")
+    fault = TextField(default="")
+    preferred_time = CharField(max_length=60, default="")
+
+    # Art. 6: the service type, proposed from warranty and contract status.
+    service_type = CharField(max_length=10)
+    proposed_type = CharField(max_length=10)
+    type_reason = CharField(max_length=200, default="")
+
+    registered_at = DateTimeField(default=now)
+    register_day = DateField(index=True)
+    registered_by = ForeignKeyField(User, backref="+", lazy_load=False)
+
+    # Art. 8 and 10: dispatch, the actual service, countersign, filing.
+    technician = ForeignKeyField(User, null=True, backref="+", lazy_load=False)
+    dispatched_at = DateTimeField(null=True)
+    dispatched_by = ForeignKeyField(User, null=True, backref="+", lazy_load=False)
+    arrived_at = DateTimeField(null=True)
+    finished_at = DateTimeField(null=True)
+    work_done = TextField(default="")
+    carried_back = BooleanField(default=False)
+    countersigned_at = DateTimeField(null=True)
+    countersigned_by = ForeignKeyField(User, null=True, backref="+", lazy_load=False)
+    filed_at = DateTimeField(null=True)
+    filed_by = ForeignKeyField(User, null=True, backref="+", lazy_load=False)
+    voided_at = DateTimeField(null=True)
+    void_reason = TextField(default="")
+    updated_at = DateTimeField(default=now)
+
+    class Meta:
+        indexes = (
+            (("state", "register_day"), False),
+            (("technician", "state"), False),
+        )
+
+    # ---- labels -------------------------------------------------------------------------
+
+    @property
+    def state_label(self):
+        return STATES[self.state]
+
+    @property
+    def type_label(self):
+        return SERVICE_TYPES.get(self.service_type, self.service_type)
+
+    @property
+    def channel_label(self):
+        return CHANNELS.get(self.channel, self.channel)
+
+    @property
+    def closed(self):
+        """The register line is closed (注销) once the voucher is filed (or voided)."""
+        return self.state in ("filed", "void")
+
+    def carried_from(self, on=None):
+        """The day an undispatched job was carried over from (Art. 11), or None."""
+        on = on or today()
+        if self.state == "registered" and self.register_day < on:
+            return self.register_day
+        return None
+
+    # ---- queries ------------------------------------------------------------------------
+
+    @classmethod
+    def with_people(cls):
+        """Jobs with their technician joined (one query for a whole list)."""
+        tech = User.alias("tech")
+        return cls.select(cls, tech).join(tech, JOIN.LEFT_OUTER, on=(cls.technician == tech.id), attr="tech")
+
+    @classmethod
+    def awaiting_dispatch(cls, on=None):
+        """Undispatched jobs, carried-over ones first (oldest day first), then today's."""
+        return cls.with_people().where(cls.state == "registered").order_by(cls.register_day, cls.id)
+
+    @classmethod
+    def awaiting_countersign(cls):
+        return cls.with_people().where(cls.state == "done").order_by(cls.finished_at, cls.id)
+
+    @classmethod
+    def awaiting_filing(cls):
+        return cls.with_people().where(cls.state == "countersigned").order_by(cls.countersigned_at, cls.id)
+
+    @classmethod
+    def for_register(cls, start, end):
+        """Register lines registered between two local days, inclusive."""
+        return (
+            cls.with_people()
+            .where(cls.register_day >= start, cls.register_day <= end)
+            .order_by(cls.register_day, cls.seq)
+        )
+
+    @classmethod
+    def visible_to(cls, user, query=None):
+        """Restrict a query to what the user may read: a technician sees only their own jobs."""
+        query = query if query is not None else cls.with_people()
+        if user.role == "technician":
+            query = query.where(cls.technician == user.id)
+        return query
+
+    @classmethod
+    def search(cls, query, text):
+        text = (text or "").strip()
+        if not text:
+            return query
+        from models.customer import phone_digits
+
+        digits = phone_digits(text)
+        match = (
+            cls.number.contains(text.upper())
+            | fn.LOWER(cls.customer_name).contains(text.lower())
+            | cls.serial.contains(text)
+            | fn.LOWER(cls.product_model).contains(text.lower())
+        )
+        if len(digits) >= 3:
+            match |= cls.phone.contains(digits)
+        return query.where(match)
+
+    def can_view(self, user):
+        if not can(user, "job.view"):
+            return False
+        return user.role != "technician" or self.technician_id == user.id
+
+    def allowed_actions(self, user):
+        """Transitions this user may take now: the buttons a page shows."""
+        actions = []
+        for name, spec in TRANSITIONS.items():
+            if self.state in spec.sources and can(user, spec.permission):
+                if (
+                    spec.permission == "job.work"
+                    and user.role == "technician"
+                    and self.technician_id != user.id
+                ):
+                    continue
+                actions.append(name)
+        return actions
+
+    # ---- registration -------------------------------------------------------------------
+
+    @staticmethod
+    def propose_type(equipment, on=None):
+        """Art. 6: contract service under an active contract, free in warranty, else paid."""
+        if equipment is None:
+            return "internal"
+        coverage = equipment.coverage(on)
+        return {"contract": "contract", "warranty": "free"}.get(coverage, "paid")
+
+    @classmethod
+    def register(
+        cls,
+        by,
+        *,
+        customer=None,
+        equipment=None,
+        channel="phone",
+        fault="",
+        preferred_time="",
+        service_type=None,
+        type_reason="",
+        contact_person="",
+        phone=None,
+        address=None,
+    ):
+        """Record a call in the register and give it its voucher number (Art. 7)."""
+        require(by, "intake.register")
+        if channel not in CHANNELS:
+            raise RuleError(N_("Choose how the request came in."), field="channel")
+        fault = (fault or "").strip()
+        if not fault:
+            raise RuleError(N_("Describe the fault or the work requested."), field="fault")
+        if equipment is not None and customer is not None and equipment.customer_id != customer.id:
+            raise RuleError(N_("That equipment belongs to another customer."), field="equipment")
+        if equipment is not None and customer is None:
+            customer = equipment.customer
+        proposed = cls.propose_type(equipment)
+        service_type = service_type or proposed
+        if service_type not in SERVICE_TYPES:
+            raise RuleError(N_("Choose a service type."), field="service_type")
+        if service_type != "internal" and (customer is None or equipment is None):
+            raise RuleError(N_("Choose the customer's equipment."), field="equipment")
+        type_reason = (type_reason or "").strip()
+        if service_type != proposed and not type_reason:
+            raise RuleError(
+                N_("The proposed type is %(type)s: give a reason for changing it."),
+                field="type_reason",
+                type=SERVICE_TYPES[proposed],
+            )
+        at = now()
+        day = today()
+        with db.atomic():
+            seq = Sequence.next_value("FW", day.year)
+            job = cls.create(
+                number=f"FW{day.year}-{seq:06d}",
+                year=day.year,
+                seq=seq,
+                channel=channel,
+                customer=customer,
+                equipment=equipment,
+                customer_name=customer.name if customer else "",
+                contact_person=contact_person or (customer.contact_person if customer else ""),
+                phone=phone if phone is not None else (customer.first_phone if customer else ""),
+                address=address if address is not None else (customer.address if customer else ""),
+                product_model=equipment.product_model if equipment else "",
+                spec=equipment.spec if equipment else "",
+                serial=equipment.serial if equipment else "",
+                purchase_date=equipment.purchase_date if equipment else None,
+                purchase_place=equipment.purchase_place if equipment else "",
+                fault=fault,
+                preferred_time=(preferred_time or "").strip(),
+                service_type=service_type,
+                proposed_type=proposed,
+                type_reason=type_reason,
+                registered_at=at,
+                register_day=day,
+                registered_by=by,
+                updated_at=at,
+            )
+            Event.record(
+                by,
+                job,
+                "register",
+                to_state="registered",
+                note=fault[:200],
+                data={"type": service_type, "proposed": proposed} if service_type != proposed else None,
+            )
+        return job
+
+    def open_jobs_for_same_equipment(self):
+        return Job.select().where(
+            Job.equipment == self.equipment_id, Job.state.in_(OPEN_STATES), Job.id != self.id
+        )
+
+    @classmethod
+    def open_for_equipment(cls, equipment_ids):
+        """equipment id -> open jobs, for the warning against registering a call twice."""
+        found = {}
+        if equipment_ids:
+            for job in cls.select().where(cls.equipment.in_(list(equipment_ids)), cls.state.in_(OPEN_STATES)):
+                found.setdefault(job.equipment_id, []).append(job)
+        return found
+
+    # ---- transitions --------------------------------------------------------------------
+
+    def _locked(self):
+        query = Job.select().where(Job.id == self.id)
+        if is_postgres():
+            query = query.for_update()
+        return query.get()
+
+    def _transition(self, action, by, version=None, note="", data=None, **changes):
+        """Check who, from which state and which version; change; record the event."""
+        spec = TRANSITIONS[action]
+        require(by, spec.permission)
+        with db.atomic():
+            job = self._locked()
+            if spec.permission == "job.work" and by.role == "technician" and job.technician_id != by.id:
+                raise Forbidden(N_("This job is not assigned to you."))
+            if version is not None and int(version) != job.version:
+                raise job._conflict(action)
+            if job.state not in spec.sources:
+                raise RuleError(
+                    N_("Voucher %(number)s is %(state)s: it cannot be changed that way now."),
+                    number=job.number,
+                    state=STATES[job.state],
+                )
+            from_state = job.state
+            for key, value in changes.items():
+                setattr(job, key, value)
+            job.state = spec.target
+            job.version += 1
+            job.updated_at = now()
+            job.save()
+            Event.record(by, job, action, from_state, spec.target, note, data)
+        self.__data__ = dict(job.__data__)
+        self._dirty.clear()
+        return self
+
+    def _conflict(self, action):
+        """Say who changed the voucher first and what they did."""
+        last = (
+            Event.select()
+            .where(Event.subject == "job", Event.subject_id == self.id)
+            .order_by(Event.id.desc())
+            .first()
+        )
+        who = User.get_or_none(User.id == last.actor_id) if last and last.actor_id else None
+        tech = User.get_or_none(User.id == self.technician_id) if self.technician_id else None
+        if self.state == "dispatched" and tech is not None:
+            return Conflict(
+                N_("%(who)s has already dispatched voucher %(number)s to %(tech)s."),
+                number=self.number,
+                who=who.full_name if who else "?",
+                tech=tech.full_name,
+            )
+        return Conflict(
+            N_("Voucher %(number)s was changed by %(who)s meanwhile (now: %(state)s). Check and try again."),
+            number=self.number,
+            who=who.full_name if who else "?",
+            state=STATES[self.state],
+        )
+
+    def dispatch(self, technician, by, version=None, note=""):
+        """Hand the voucher to a technician (派工), or re-dispatch it to another."""
+        if technician is None or technician.role != "technician" or not technician.active:
+            raise RuleError(N_("Choose an active technician."), field="technician")
+        if self.state == "dispatched" and self.technician_id == technician.id:
+            raise RuleError(
+                N_("Voucher %(number)s is already with %(tech)s."),
+                number=self.number,
+                tech=technician.full_name,
+            )
+        previous = self.technician_id
+        self._transition(
+            "dispatch",
+            by,
+            version,
+            note=note,
+            data={"technician": technician.id, "from_technician": previous}
+            if previous
+            else {"technician": technician.id},
+            technician=technician.id,
+            dispatched_at=now(),
+            dispatched_by=by.id,
+        )
+        return self
+
+    def arrive(self, by, at=None, version=None):
+        """The technician is at the customer's site (到场)."""
+        return self._transition("arrive", by, version, arrived_at=at or now())
+
+    def finish(
+        self, by, signature, work_done, arrived_at=None, finished_at=None, parts=(), version=None, note=""
+    ):
+        """The job is done and the customer signed the voucher (Art. 8, 10)."""
+        work_done = (work_done or "").strip()
+        if not work_done:
+            raise RuleError(N_("Describe the work done."), field="work_done")
+        finished_at = finished_at or now()
+        arrived_at = arrived_at or self.arrived_at or finished_at
+        _check_times(arrived_at, finished_at)
+        signature = _checked_signature(signature, "completion")
+        with db.atomic():
+            self._transition(
+                "finish",
+                by,
+                version,
+                note=note,
+                arrived_at=arrived_at,
+                finished_at=finished_at,
+                work_done=work_done,
+            )
+            self._save_parts(parts)
+            self._sign(by, signature)
+        return self
+
+    def carry_back(self, by, signature, work_done="", arrived_at=None, version=None, note=""):
+        """Take the item back for repair (携回修护); the customer signs for the item taken."""
+        signature = _checked_signature(signature, "item_taken")
+        arrived_at = arrived_at or self.arrived_at or now()
+        _check_times(arrived_at, now())
+        with db.atomic():
+            self._transition(
+                "carry_back",
+                by,
+                version,
+                note=note,
+                arrived_at=arrived_at,
+                carried_back=True,
+                work_done=(work_done or "").strip(),
+            )
+            self._sign(by, signature)
+        return self
+
+    def countersign(self, by, version=None, note=""):
+        """The manager countersigns the completed voucher (核签)."""
+        return self._transition(
+            "countersign", by, version, note=note, countersigned_at=now(), countersigned_by=by.id
+        )
+
+    def file(self, by, version=None):
+        """File the voucher (归档) and close its register line (注销)."""
+        return self._transition("file", by, version, filed_at=now(), filed_by=by.id)
+
+    def void(self, by, reason, version=None):
+        """Void the voucher with a reason; it keeps its number (作废)."""
+        reason = (reason or "").strip()
+        if not reason:
+            raise RuleError(N_("Give the reason for voiding."), field="reason")
+        return self._transition("void", by, version, note=reason, voided_at=now(), void_reason=reason)
+
+    # ---- signatures and content ---------------------------------------------------------
+
+    def content(self):
+        """What a customer's signature covers: the voucher as it stands."""
+        parts = [(p.name, p.quantity) for p in self.parts.order_by(PartLine.id)]
+        return {
+            "number": self.number,
+            "customer": self.customer_name,
+            "phone": self.phone,
+            "address": self.address,
+            "equipment": [self.product_model, self.spec, self.serial],
+            "fault": self.fault,
+            "type": self.service_type,
+            "technician": self.technician_id,
+            "arrived_at": self.arrived_at.isoformat() if self.arrived_at else None,
+            "finished_at": self.finished_at.isoformat() if self.finished_at else None,
+            "work_done": self.work_done,
+            "parts": parts,
+        }
+
+    def content_hash(self):
+        payload = json.dumps(self.content(), ensure_ascii=False, sort_keys=True, default=str)
+        return hashlib.sha256(payload.encode("utf-8")).hexdigest()
+
+    def _save_parts(self, parts):
+        for name, quantity in parts:
+            name = (name or "").strip()
+            if not name:
+                continue
+            if not isinstance(quantity, int) or quantity < 1 or quantity > 9999:
+                raise RuleError(N_("A part's quantity must be a whole number from 1 to 9999."), field="parts")
+            PartLine.create(job=self, name=name[:100], quantity=quantity)
+
+    def _sign(self, by, signature):
+        return Signature.create(
+            job=self,
+            kind=signature["kind"],
+            signer_name=signature["signer_name"],
+            image=signature.get("image"),
+            on_paper=signature.get("on_paper", False),
+            content_hash=self.content_hash(),
+            captured_by=by,
+        )
+
+    def signatures_list(self):
+        return list(self.signatures.order_by(Signature.id))
+
+    def __str__(self):
+        return self.number
+
+
+def _check_times(arrived_at, finished_at):
+    if finished_at < arrived_at:
+        raise RuleError(N_("The service cannot end before it started."), field="finished_at")
+    if finished_at > now() + datetime.timedelta(minutes=10):
+        raise RuleError(N_("The service end time is in the future."), field="finished_at")
+
+
+def _checked_signature(signature, kind):
+    """A signature dict: signer_name, and a PNG image or on_paper=True."""
+    signature = dict(signature or {})
+    name = (signature.get("signer_name") or "").strip()
+    if not name:
+        raise RuleError(N_("Enter the name of the customer who signs."), field="signer_name")
+    image = signature.get("image")
+    if image is not None:
+        if len(image) > MAX_SIGNATURE_BYTES:
+            raise RuleError(N_("The signature image is too large."), field="signature")
+        if not image.startswith(PNG_MAGIC) or len(image) < 100:
+            raise RuleError(N_("The signature is not a valid image. Please sign again."), field="signature")
+    elif not signature.get("on_paper"):
+        raise RuleError(N_("The customer's signature is missing."), field="signature")
+    return {
+        "kind": kind,
+        "signer_name": name[:60],
+        "image": image,
+        "on_paper": bool(signature.get("on_paper")),
+    }
+
+
+class PartLine(BaseModel):
+    job = ForeignKeyField(Job, backref="parts", on_delete="CASCADE")
+    name = CharField(max_length=100)
+    quantity = IntegerField(default=1)
+
+
+class Signature(BaseModel):
+    """A customer's signature on a voucher: who, when, and the hash of what they signed."""
+
+    job = ForeignKeyField(Job, backref="signatures")
+    kind = CharField(max_length=20)
+    signer_name = CharField(max_length=60)
+    signed_at = DateTimeField(default=now)
+    image = BlobField(null=True)
+    on_paper = BooleanField(default=False)
+    content_hash = CharField(max_length=64)
+    captured_by = ForeignKeyField(User, backref="+", lazy_load=False)
+
+    @property
+    def kind_label(self):
+        return SIGNATURE_KINDS.get(self.kind, self.kind)
+
+
+def reconciliation(day):
+    """Art. 11: the register of a day against its vouchers, and what is carried over into it."""
+    entries = list(Job.with_people().where(Job.register_day == day).order_by(Job.seq))
+    carried = list(
+        Job.with_people()
+        .where(Job.register_day < day, Job.state == "registered")
+        .order_by(Job.register_day, Job.seq)
+    )
+    buckets = {
+        "not_dispatched": [j for j in entries if j.state == "registered"],
+        "not_back": [j for j in entries if j.state in ("dispatched", "on_site", "in_repair")],
+        "not_countersigned": [j for j in entries if j.state == "done"],
+        "not_filed": [j for j in entries if j.state == "countersigned"],
+    }
+    ids = [j.id for j in entries]
+    signed = set()
+    if ids:
+        signed = {
+            s.job_id
+            for s in Signature.select(Signature.job).where(
+                Signature.job.in_(ids), Signature.kind == "completion"
+            )
+        }
+    problems = []
+    for job in entries:
+        if job.state in ("done", "countersigned", "filed") and job.id not in signed:
+            problems.append((job, N_("Completed without the customer's signature")))
+        if (
+            job.state in ("dispatched", "on_site", "in_repair", "done", "countersigned", "filed")
+            and not job.technician_id
+        ):
+            problems.append((job, N_("Dispatched without a technician")))
+        if job.state in ("countersigned", "filed") and not job.countersigned_at:
+            problems.append((job, N_("Filed without a countersignature")))
+        if job.finished_at and job.arrived_at and job.finished_at < job.arrived_at:
+            problems.append((job, N_("Service ends before it starts")))
+    return {
+        "day": day,
+        "entries": entries,
+        "carried": carried,
+        "buckets": buckets,
+        "problems": problems,
+    }
