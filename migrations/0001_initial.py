@@ -1,4 +1,4 @@
-# Generated from a schema diff on 2026-11-27 09:21.
+# Generated from a schema diff on 2026-11-27 09:28.
 from peewee import *
 
 
@@ -139,6 +139,17 @@ def up(migrator, db):
             indexes = ((('state', 'register_day'), False), (('technician', 'state'), False))
     db.create_tables([Job])
 
+    class IdempotencyKey(Model):
+        key = CharField(unique=True, max_length=64)
+        user = ForeignKeyField(User)
+        job = ForeignKeyField(Job)
+        action = CharField(max_length=20)
+        created_at = DateTimeField()
+        class Meta:
+            database = db
+            table_name = 'idempotency_key'
+    db.create_tables([IdempotencyKey])
+
     class LoginAttempt(Model):
         username = CharField(index=True, max_length=80)
         address = CharField(index=True, max_length=64)
@@ -208,6 +219,7 @@ def down(migrator, db):
     migrator.migrate(migrator.drop_table('permission'))
     migrator.migrate(migrator.drop_table('part_line'))
     migrator.migrate(migrator.drop_table('login_attempt'))
+    migrator.migrate(migrator.drop_table('idempotency_key'))
     migrator.migrate(migrator.drop_table('job'))
     migrator.migrate(migrator.drop_table('user'))
     migrator.migrate(migrator.drop_table('event'))

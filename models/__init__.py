@@ -3,7 +3,7 @@
 from models.base import Conflict, Forbidden, RuleError, db, init_database
 from models.customer import Contract, ContractEquipment, Customer, CustomerPhone, Equipment
 from models.event import Event
-from models.job import Job, PartLine, Signature
+from models.job import IdempotencyKey, Job, PartLine, Signature
 from models.permission import Permission, can, require
 from models.sequence import Sequence
 from models.setting import Setting
@@ -24,6 +24,7 @@ ALL_MODELS = [
     Job,
     PartLine,
     Signature,
+    IdempotencyKey,
 ]
 
 __all__ = [
@@ -39,6 +40,7 @@ __all__ = [
     "Signature",
     "Event",
     "Forbidden",
+    "IdempotencyKey",
     "LoginAttempt",
     "Permission",
     "RuleError",

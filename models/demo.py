@@ -1,6 +1,11 @@
 """Realistic Chinese demo data: one user per role and a working department's records."""
 
-from models.base import db
+import datetime
+import random
+
+from models.base import db, now, today
+from models.customer import Contract, Customer, Equipment
+from models.job import Job
 from models.user import User
 
 DEMO_PASSWORD = "demo1234"
@@ -14,10 +19,159 @@ DEMO_USERS = [
     ("finance", "赵会计", "finance", "13800000003"),
 ]
 
+COMPANIES = [
+    ("上海华东机械有限公司", "张经理", "上海市普陀区曹杨路 1040 号"),
+    ("苏州吴中精密制造厂", "刘主任", "苏州市吴中区越溪街道吴中大道 2588 号"),
+    ("杭州西湖食品有限公司", "陈厂长", "杭州市西湖区转塘街道凤起路 88 号"),
+    ("无锡新区电子科技有限公司", "周工", "无锡市新吴区长江路 21 号"),
+    ("上海浦江物业管理有限公司", "吴经理", "上海市浦东新区张杨路 500 号"),
+    ("嘉兴南湖纺织有限公司", "沈厂长", "嘉兴市南湖区中环南路 1369 号"),
+    ("宁波港城冷链物流有限公司", "郑经理", "宁波市北仑区新矸街道明州路 301 号"),
+    ("昆山同创塑胶制品有限公司", "黄主管", "昆山市玉山镇同丰路 77 号"),
+    ("上海长宁区中心医院后勤部", "孙科长", "上海市长宁区仙霞路 1111 号"),
+    ("常州武进汽车配件厂", "钱工", "常州市武进区湖塘镇长虹路 9 号"),
+    ("南通江海酒店", "冯经理", "南通市崇川区工农路 158 号"),
+    ("绍兴柯桥印染有限公司", "何厂长", "绍兴市柯桥区笛扬路 1198 号"),
+    ("上海徐汇区第一中学", "马老师", "上海市徐汇区漕溪北路 360 号"),
+    ("湖州吴兴木业有限公司", "罗经理", "湖州市吴兴区织里镇栋梁路 6 号"),
+    ("扬州广陵超市连锁有限公司", "梁店长", "扬州市广陵区文昌中路 505 号"),
+    ("上海闵行区莘庄工业园服务中心", "宋主任", "上海市闵行区莘庄工业区申富路 18 号"),
+    ("台州黄岩模具有限公司", "谢经理", "台州市黄岩区北院大道 99 号"),
+    ("镇江京口制药有限公司", "韩工", "镇江市京口区学府路 301 号"),
+]
+PEOPLE = [
+    ("赵志强", "上海市静安区延安中路 825 弄 12 号 301 室"),
+    ("钱丽华", "上海市杨浦区国定路 335 号 2 号楼 1502 室"),
+    ("孙海涛", "苏州市工业园区星湖街 328 号 5 幢 602 室"),
+    ("李秀英", "杭州市拱墅区湖墅南路 186 号 3 单元 401 室"),
+    ("周文博", "上海市宝山区友谊路 1588 弄 8 号 1103 室"),
+    ("吴佳怡", "无锡市梁溪区中山路 218 号 1806 室"),
+    ("郑国平", "上海市虹口区四川北路 1666 号 702 室"),
+    ("王美玲", "宁波市鄞州区天童南路 555 号 9 幢 1201 室"),
+    ("冯建军", "上海市松江区人民北路 2001 弄 3 号 504 室"),
+    ("陈晓东", "南京市鼓楼区中山北路 101 号 1105 室"),
+    ("褚红梅", "上海市黄浦区西藏南路 1208 号 6 楼 B 座"),
+    ("卫志明", "嘉兴市秀洲区洪兴西路 388 号 2 幢 302 室"),
+]
+PRODUCTS = [
+    ("KX-2000 螺杆空压机", "380V 15kW", 365),
+    ("HV-350 变频器", "380V 5.5kW", 540),
+    ("AC-5P 商用柜式空调", "5 匹 冷暖", 730),
+    ("GX-12 工业冷水机", "12HP 风冷", 365),
+    ("WF-800 净水设备", "0.8 t/h 反渗透", 365),
+    ("DG-30 柴油发电机组", "30kW 静音型", 730),
+    ("HP-3 家用热泵热水器", "300L", 1095),
+    ("RC-150 商用冷柜", "1.5m 双温", 365),
+]
+FAULTS = [
+    "设备无法启动，开机后控制面板报警 E03",
+    "运行时噪音明显增大，伴有异常振动",
+    "制冷效果差，出风口温度偏高",
+    "排气压力达不到设定值",
+    "漏水，机器底部有积水",
+    "开机几分钟后自动停机",
+    "显示屏不亮，按键无反应",
+    "例行保养：更换滤芯、检查管路",
+    "遥控器失灵，无法调节温度",
+    "启动时跳闸",
+]
+WORK = [
+    "更换启动电容，试机运行正常",
+    "清洗冷凝器，补充冷媒，制冷恢复正常",
+    "更换进气阀密封圈，压力恢复到 0.8MPa",
+    "紧固底座螺栓，更换减震垫，噪音消除",
+    "更换滤芯两支，清洗水箱，水质检测合格",
+    "更换控制板保险管，检查线路无短路",
+]
+PARTS = [("启动电容 450V 35uF", 1), ("R410A 冷媒 (kg)", 2), ("密封圈 DN25", 4), ("PP 滤芯 10 寸", 2), ("保险管 5A", 2)]
 
-def load_demo():
+
+def _signature(name):
+    return {"signer_name": name, "on_paper": True}
+
+
+def load_demo(seed=7):
     """Fill an empty database with the demo department."""
+    rng = random.Random(seed)
     shared_hash = User.hash_password(DEMO_PASSWORD)
     with db.atomic():
+        users = {}
         for username, name, role, phone in DEMO_USERS:
-            User.create_user(username, name, role, None, phone=phone, password_hash=shared_hash)
+            users[username] = User.create_user(
+                username, name, role, None, phone=phone, password_hash=shared_hash
+            )
+        clerk, manager = users["clerk"], users["manager"]
+        techs = [users["tech1"], users["tech2"]]
+        day = today()
+        equipment = []
+        for i, (name, contact, address) in enumerate(COMPANIES):
+            phones = [f"0{rng.choice([21, 512, 571, 510, 574])}-{rng.randint(5000, 8999)} {rng.randint(1000, 9999)}"]
+            if i % 3 == 0:
+                phones.append(f"13{rng.randint(0, 9)}{rng.randint(10000000, 99999999)}")
+            customer = Customer.register(clerk, name, "company", contact, address, phones)
+            for j in range(1 + i % 3):
+                equipment.append(_equipment(rng, clerk, customer, day, i * 7 + j))
+            if i % 4 == 0:
+                Contract.register(
+                    clerk, customer, f"BY{day.year}-{i + 1:03d}", day - datetime.timedelta(days=90),
+                    day + datetime.timedelta(days=275), [e.id for e in customer.equipment],
+                    notes="年度保养合同，每季度巡检一次",
+                )
+        for i, (name, address) in enumerate(PEOPLE):
+            customer = Customer.register(
+                clerk, name, "person", "", address, [f"1{rng.choice([35, 38, 39, 58, 86])}{rng.randint(10000000, 99999999)}"]
+            )
+            equipment.append(_equipment(rng, clerk, customer, day, 200 + i))
+
+        plan = (["registered"] * 6 + ["dispatched"] * 5 + ["on_site"] * 2 + ["in_repair"] * 2
+                + ["done"] * 4 + ["countersigned"] * 2 + ["filed"] * 8 + ["void"])
+        rng.shuffle(equipment)
+        for k, state in enumerate(plan):
+            item = equipment[k % len(equipment)]
+            job = Job.register(
+                clerk, customer=item.customer, equipment=item, fault=rng.choice(FAULTS),
+                channel=rng.choice(["phone", "phone", "phone", "letter", "visit"]),
+                preferred_time=rng.choice(["", "上午", "下午 2 点后", "尽快", "明天上午"]),
+            )
+            _advance(rng, job, state, manager, clerk, rng.choice(techs))
+        # Two calls from earlier days were never dispatched: they carry over (Art. 11).
+        carried = list(Job.select().where(Job.state == "registered").order_by(Job.id).limit(2))
+        for back, job in zip((1, 2), carried):
+            when = day - datetime.timedelta(days=back)
+            Job.update(register_day=when, registered_at=now() - datetime.timedelta(days=back)).where(
+                Job.id == job.id).execute()
+
+
+def _equipment(rng, clerk, customer, day, n):
+    model, spec, warranty_days = PRODUCTS[n % len(PRODUCTS)]
+    bought = day - datetime.timedelta(days=rng.randint(30, 1400))
+    return Equipment.register(
+        clerk, customer, model, spec, serial=f"SN{bought:%y%m}{n:04d}", purchase_date=bought,
+        purchase_place=rng.choice(["上海总部门市", "苏州经销商", "杭州专卖店", "网上商城"]),
+        warranty_end=bought + datetime.timedelta(days=warranty_days),
+    )
+
+
+def _advance(rng, job, state, manager, clerk, tech):
+    if state == "registered":
+        return
+    if state == "void":
+        job.void(manager, "客户来电取消，已自行解决")
+        return
+    job.dispatch(tech, manager)
+    if state == "dispatched":
+        return
+    job.arrive(tech)
+    if state == "on_site":
+        return
+    if state == "in_repair":
+        job.carry_back(tech, _signature(job.contact_person or job.customer_name), "现场无法修复，带回检修")
+        return
+    job.finish(tech, _signature(job.contact_person or job.customer_name), rng.choice(WORK),
+               parts=[rng.choice(PARTS)] if rng.random() < 0.6 else [])
+    if state == "done":
+        return
+    job.countersign(manager)
+    if state == "countersigned":
+        return
+    job.file(clerk)

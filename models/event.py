@@ -43,6 +43,23 @@ class Event(BaseModel):
         return row.id if row else 0
 
     @classmethod
+    def changes_since(cls, position, subject="job", limit=1000):
+        """(newest position, ids of ``subject`` records changed after ``position``).
+
+        The live pages' one question: nothing new is a single indexed read of the newest id.
+        """
+        latest = cls.latest_id()
+        if latest <= position:
+            return latest, set()
+        rows = (
+            cls.select(cls.subject_id)
+            .where(cls.id > position, cls.subject == subject)
+            .order_by(cls.id)
+            .limit(limit)
+        )
+        return latest, {row.subject_id for row in rows}
+
+    @classmethod
     def history(cls, obj):
         from models.user import User
 

@@ -21,6 +21,7 @@ from peewee import (
     DateTimeField,
     ForeignKeyField,
     IntegerField,
+    IntegrityError,
     TextField,
     fn,
 )
@@ -62,6 +63,19 @@ SIGNATURE_KINDS = {
     "item_taken": N_("Item taken for repair"),
 }
 
+# What each event action is called in a voucher's history.
+EVENT_LABELS = {
+    "register": N_("registered"),
+    "dispatch": N_("dispatched"),
+    "arrive": N_("arrived on site"),
+    "finish": N_("finished, signed by the customer"),
+    "carry_back": N_("carried back for repair, signed for the item"),
+    "countersign": N_("countersigned"),
+    "file": N_("filed"),
+    "void": N_("voided"),
+    "amend": N_("amended"),
+}
+
 Transition = namedtuple("Transition", "sources target permission label")
 
 TRANSITIONS = {
@@ -73,6 +87,10 @@ TRANSITIONS = {
     "file": Transition(("countersigned",), "filed", "job.file", N_("File")),
     "void": Transition(OPEN_STATES, "void", "job.void", N_("Void")),
 }
+
+# Fields a manager may amend after the customer signed, and in which states.
+AMENDABLE = ("work_done", "arrived_at", "finished_at", "fault", "contact_person", "phone", "address")
+AMEND_STATES = ("in_repair", "done", "countersigned")
 
 MAX_SIGNATURE_BYTES = 200_000
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
@@ -172,12 +190,69 @@ class Job(BaseModel):
         return cls.with_people().where(cls.state == "registered").order_by(cls.register_day, cls.id)
 
     @classmethod
+    def board_lanes(cls, technicians, limit=150):
+        """The dispatch board: waiting (carried-over first), each technician's open jobs, done.
+
+        Three bounded queries whatever the history: the board never scans filed jobs.
+        """
+        waiting = list(cls.awaiting_dispatch().limit(limit))
+        active = list(
+            cls.with_people()
+            .where(cls.state.in_(("dispatched", "on_site", "in_repair")))
+            .order_by(cls.register_day, cls.dispatched_at, cls.id)
+        )
+        done = list(cls.awaiting_countersign().limit(limit))
+        lanes = {t.id: [] for t in technicians}
+        for job in active:
+            lanes.setdefault(job.technician_id, []).append(job)
+        return waiting, lanes, done
+
+    @classmethod
+    def board_counts(cls):
+        """{'waiting': n, 'done': n, technician id: {state: n}} in one grouped query."""
+        counts = {"waiting": 0, "done": 0}
+        rows = (
+            cls.select(cls.technician, cls.state, fn.COUNT(cls.id).alias("n"))
+            .where(cls.state.in_(ACTIVE_STATES))
+            .group_by(cls.technician, cls.state)
+            .tuples()
+        )
+        for tech_id, state, n in rows:
+            if state == "registered":
+                counts["waiting"] += n
+            elif state == "done":
+                counts["done"] += n
+            else:
+                counts.setdefault(tech_id, {})[state] = n
+        return counts
+
+    @staticmethod
+    def board_lane(job):
+        """Which board column a job belongs in now (None: it has left the board)."""
+        if job.state == "registered":
+            return "waiting"
+        if job.state in ("dispatched", "on_site", "in_repair"):
+            return f"tech-{job.technician_id}"
+        if job.state == "done":
+            return "done"
+        return None
+
+    @classmethod
     def awaiting_countersign(cls):
         return cls.with_people().where(cls.state == "done").order_by(cls.finished_at, cls.id)
 
     @classmethod
     def awaiting_filing(cls):
         return cls.with_people().where(cls.state == "countersigned").order_by(cls.countersigned_at, cls.id)
+
+    @classmethod
+    def in_hand(cls, technician):
+        """A technician's own work not yet finished, older register days (carried over) first."""
+        return (
+            cls.with_people()
+            .where(cls.technician == technician.id, cls.state.in_(("dispatched", "on_site", "in_repair")))
+            .order_by(cls.register_day, cls.dispatched_at, cls.id)
+        )
 
     @classmethod
     def for_register(cls, start, end):
@@ -198,6 +273,7 @@ class Job(BaseModel):
 
     @classmethod
     def search(cls, query, text):
+        """Narrow a job query to a voucher number, customer name, serial, model or phone fragment."""
         text = (text or "").strip()
         if not text:
             return query
@@ -211,7 +287,11 @@ class Job(BaseModel):
             | fn.LOWER(cls.product_model).contains(text.lower())
         )
         if len(digits) >= 3:
-            match |= cls.phone.contains(digits)
+            # The phone is kept as typed ("021-6234 5678"): compare its digits only.
+            bare = cls.phone
+            for separator in ("-", " ", "(", ")", "+", "."):
+                bare = fn.REPLACE(bare, separator, "")
+            match |= bare.contains(digits)
         return query.where(match)
 
     def can_view(self, user):
@@ -426,10 +506,13 @@ class Job(BaseModel):
         """The technician is at the customer's site (到场)."""
         return self._transition("arrive", by, version, arrived_at=at or now())
 
-    def finish(
-        self, by, signature, work_done, arrived_at=None, finished_at=None, parts=(), version=None, note=""
-    ):
-        """The job is done and the customer signed the voucher (Art. 8, 10)."""
+    def finish(self, by, signature, work_done, arrived_at=None, finished_at=None, parts=(),
+               version=None, note="", key=None):
+        """The job is done and the customer signed the voucher (Art. 8, 10).
+
+        ``key``: an idempotency key from the form; a repeated submission with the same key
+        (a resend after a dropped connection) changes nothing and is not an error.
+        """
         work_done = (work_done or "").strip()
         if not work_done:
             raise RuleError(N_("Describe the work done."), field="work_done")
@@ -437,36 +520,41 @@ class Job(BaseModel):
         arrived_at = arrived_at or self.arrived_at or finished_at
         _check_times(arrived_at, finished_at)
         signature = _checked_signature(signature, "completion")
-        with db.atomic():
-            self._transition(
-                "finish",
-                by,
-                version,
-                note=note,
-                arrived_at=arrived_at,
-                finished_at=finished_at,
-                work_done=work_done,
-            )
+
+        def work():
+            self._transition("finish", by, version, note=note, arrived_at=arrived_at,
+                             finished_at=finished_at, work_done=work_done)
             self._save_parts(parts)
             self._sign(by, signature)
-        return self
 
-    def carry_back(self, by, signature, work_done="", arrived_at=None, version=None, note=""):
+        return self._once(key, by, "finish", work)
+
+    def carry_back(self, by, signature, work_done="", arrived_at=None, version=None, note="",
+                   key=None):
         """Take the item back for repair (携回修护); the customer signs for the item taken."""
         signature = _checked_signature(signature, "item_taken")
         arrived_at = arrived_at or self.arrived_at or now()
         _check_times(arrived_at, now())
-        with db.atomic():
-            self._transition(
-                "carry_back",
-                by,
-                version,
-                note=note,
-                arrived_at=arrived_at,
-                carried_back=True,
-                work_done=(work_done or "").strip(),
-            )
+
+        def work():
+            self._transition("carry_back", by, version, note=note, arrived_at=arrived_at,
+                             carried_back=True, work_done=(work_done or "").strip())
             self._sign(by, signature)
+
+        return self._once(key, by, "carry_back", work)
+
+    def _once(self, key, by, action, work):
+        """Run ``work`` in one transaction unless this key was already carried out."""
+        if key and IdempotencyKey.seen(key, by, self):
+            return self.refresh()
+        try:
+            with db.atomic():
+                IdempotencyKey.claim(key, by, self, action)
+                work()
+        except IntegrityError:
+            if key and IdempotencyKey.seen(key, by, self):
+                return self.refresh()
+            raise
         return self
 
     def countersign(self, by, version=None, note=""):
@@ -485,6 +573,59 @@ class Job(BaseModel):
         if not reason:
             raise RuleError(N_("Give the reason for voiding."), field="reason")
         return self._transition("void", by, version, note=reason, voided_at=now(), void_reason=reason)
+
+    def amend(self, by, reason, version=None, **changes):
+        """Correct a signed voucher (Art. 10): only a manager, only with a reason, kept in history.
+
+        The customer's signature keeps the hash of what they signed; the amendment event holds
+        every changed field's old and new value, and the print shows it.
+        """
+        require(by, "job.amend")
+        reason = (reason or "").strip()
+        if not reason:
+            raise RuleError(N_("Give the reason for the amendment."), field="reason")
+        unknown = set(changes) - set(AMENDABLE)
+        if unknown:
+            raise RuleError(N_("That part of the voucher cannot be amended."))
+        with db.atomic():
+            job = self._locked()
+            if version is not None and int(version) != job.version:
+                raise job._conflict("amend")
+            if job.state not in AMEND_STATES:
+                raise RuleError(
+                    N_("Voucher %(number)s is %(state)s: it cannot be changed that way now."),
+                    number=job.number, state=STATES[job.state],
+                )
+            if "arrived_at" in changes or "finished_at" in changes:
+                _check_times(changes.get("arrived_at", job.arrived_at) or now(),
+                             changes.get("finished_at", job.finished_at) or now())
+            diff = {}
+            for field, value in changes.items():
+                if isinstance(value, str):
+                    value = value.strip()
+                if getattr(job, field) != value:
+                    diff[field] = [getattr(job, field), value]
+                    setattr(job, field, value)
+            if not diff:
+                raise RuleError(N_("Nothing was changed."))
+            job.version += 1
+            job.updated_at = now()
+            job.save()
+            Event.record(by, job, "amend", job.state, job.state, reason,
+                         {k: [str(a) if a is not None else None, str(b) if b is not None else None]
+                          for k, (a, b) in diff.items()})
+        self.__data__ = dict(job.__data__)
+        self._dirty.clear()
+        return self
+
+    def refresh(self):
+        self.__data__ = dict(Job.get_by_id(self.id).__data__)
+        self._dirty.clear()
+        return self
+
+    def signature_valid(self, signature):
+        """Does the voucher still read as the customer signed it (no amendment since)?"""
+        return signature.content_hash == self.content_hash()
 
     # ---- signatures and content ---------------------------------------------------------
 
@@ -564,6 +705,29 @@ def _checked_signature(signature, kind):
         "image": image,
         "on_paper": bool(signature.get("on_paper")),
     }
+
+
+class IdempotencyKey(BaseModel):
+    """A form submission already carried out: resending it must not act twice."""
+
+    key = CharField(max_length=64, unique=True)
+    user = ForeignKeyField(User, backref="+", lazy_load=False)
+    job = ForeignKeyField(Job, backref="+", lazy_load=False)
+    action = CharField(max_length=20)
+    created_at = DateTimeField(default=now)
+
+    @classmethod
+    def seen(cls, key, user, job):
+        return cls.select().where(cls.key == key, cls.user == user.id, cls.job == job.id).exists()
+
+    @classmethod
+    def claim(cls, key, user, job, action):
+        """Record the key inside the acting transaction (its unique index stops a race)."""
+        if not key:
+            return
+        if len(key) > 64:
+            raise RuleError(N_("This form is damaged. Reload the page."))
+        cls.create(key=key, user=user.id, job=job.id, action=action)
 
 
 class PartLine(BaseModel):

@@ -27,6 +27,11 @@
     }
   });
 
+  // Print buttons: <button data-print>.
+  document.addEventListener("click", function (event) {
+    if (event.target.closest("[data-print]")) { window.print(); }
+  });
+
   // Toasts fade after a while; errors stay until the next one.
   document.addEventListener("htmx:afterSwap", function () {
     document.querySelectorAll(".toast-ok").forEach(function (el) {

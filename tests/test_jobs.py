@@ -255,3 +255,37 @@ def test_concurrent_registrations_get_consecutive_numbers(app, make, users):
     assert sorted(numbers) == list(range(1, 21))
     with db.connection_context():
         assert Job.select().count() == 20
+
+
+def test_a_resent_finish_with_the_same_key_acts_once(make, users):
+    job = make.job(state="on_site")
+    for _ in range(2):
+        Job.get_by_id(job.id).finish(users["tech1"], make.signature(), "修好了", key="k-123",
+                                     parts=[("保险管", 1)])
+    job = Job.get_by_id(job.id)
+    assert job.state == "done"
+    assert Signature.select().where(Signature.job == job.id).count() == 1
+    assert job.parts.count() == 1
+    assert Event.select().where(Event.subject_id == job.id, Event.action == "finish").count() == 1
+
+
+def test_signed_content_changes_only_by_a_recorded_amendment(make, users):
+    job = make.job(state="done")
+    signature = Signature.get(Signature.job == job.id)
+    assert job.signature_valid(signature)
+    with pytest.raises(Forbidden):
+        job.amend(users["tech1"], "typo", work_done="x")
+    with pytest.raises(RuleError):
+        job.amend(users["manager"], "", work_done="x")
+    with pytest.raises(RuleError):
+        job.amend(users["manager"], "reason", technician=5)
+    job.amend(users["manager"], "客户补充说明", work_done="更换电容，并清洁风扇")
+    job = Job.get_by_id(job.id)
+    assert job.work_done == "更换电容，并清洁风扇"
+    assert not job.signature_valid(signature)  # the signature still covers the old content
+    event = Event.get(Event.action == "amend")
+    assert event.note == "客户补充说明"
+    assert event.data["work_done"] == ["更换电容，试机正常", "更换电容，并清洁风扇"]
+    filed = make.job(state="filed")
+    with pytest.raises(RuleError):
+        filed.amend(users["manager"], "late", work_done="x")

@@ -2,10 +2,22 @@
 
 from views.admin import bp as admin_bp
 from views.auth import bp as auth_bp
+from views.board import bp as board_bp
 from views.customers import bp as customers_bp
 from views.intake import bp as intake_bp
 from views.main import bp as main_bp
 from views.register import bp as register_bp
+from views.tech import bp as tech_bp
 from views.vouchers import bp as vouchers_bp
 
-BLUEPRINTS = [main_bp, auth_bp, admin_bp, customers_bp, intake_bp, register_bp, vouchers_bp]
+BLUEPRINTS = [
+    main_bp,
+    auth_bp,
+    admin_bp,
+    customers_bp,
+    intake_bp,
+    register_bp,
+    vouchers_bp,
+    board_bp,
+    tech_bp,
+]

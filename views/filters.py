@@ -3,10 +3,12 @@
 import datetime
 
 from flask_babel import format_date, format_datetime, format_decimal, get_locale, gettext
+from flask import current_app
 from flask_login import current_user
 
 from models import can
-from models.base import to_local
+from models.job import EVENT_LABELS, SERVICE_TYPES, STATES
+from models.base import now, to_local
 
 
 def money(fen):
@@ -38,15 +40,33 @@ def label(msgid):
     return gettext(msgid) if msgid else ""
 
 
+def state_label(state):
+    return label(STATES.get(state, state)) if state else ""
+
+
+def type_label(service_type):
+    return label(SERVICE_TYPES.get(service_type, service_type))
+
+
+def action_label(action):
+    return label(EVENT_LABELS.get(action, action))
+
+
 def register(app):
     app.add_template_filter(money)
     app.add_template_filter(local_datetime, "dt")
     app.add_template_filter(local_date, "d")
     app.add_template_filter(label)
+    app.add_template_filter(state_label)
+    app.add_template_filter(type_label)
+    app.add_template_filter(action_label)
 
     @app.context_processor
     def _globals():
         return {
             "allowed": lambda action: can(current_user, action),
+            "now_local": lambda: local_datetime(now()),
+            # Lets the navigation link screens only once their blueprint has routes.
+            "url_endpoints": current_app.view_functions,
             "current_locale": "zh_CN" if get_locale().language == "zh" else "en",
         }

@@ -1,5 +1,265 @@
-"""Placeholder: routes arrive with the service spine."""
+"""Service vouchers (服务凭证): the voucher page, its transitions, the manager's queues, print."""
 
-from flask import Blueprint
+import datetime
+
+from flask import Blueprint, abort, make_response
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+from flask_wtf import FlaskForm
+from wtforms import (
+    BooleanField,
+    DateTimeLocalField,
+    FieldList,
+    FormField,
+    HiddenField,
+    IntegerField,
+    RadioField,
+    SelectField,
+    StringField,
+    TextAreaField,
+)
+from wtforms import Form as PlainForm
+from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
+
+from models import Conflict, Event, Job, RuleError, Signature, User
+from models.base import local_tz
+from views.common import form_error, is_htmx, render, requires, see_other
 
 bp = Blueprint("vouchers", __name__, url_prefix="/jobs")
+
+
+class VersionForm(FlaskForm):
+    """A button-only transition: CSRF plus the version the user saw."""
+
+    version = HiddenField()
+    origin = HiddenField()
+
+
+class DispatchForm(VersionForm):
+    technician = SelectField(_l("Technician"), coerce=int, validators=[InputRequired()])
+
+
+class VoidForm(VersionForm):
+    reason = StringField(_l("Reason for voiding"), validators=[DataRequired(), Length(max=300)])
+
+
+class PartForm(PlainForm):
+    name = StringField(_l("Part"), validators=[Optional(), Length(max=100)])
+    quantity = IntegerField(_l("Quantity"), default=1, validators=[Optional(), NumberRange(1, 9999)])
+
+
+class RecordForm(VersionForm):
+    """Enter the service from the paper voucher the technician brought back."""
+
+    result = RadioField(
+        _l("Result"),
+        choices=[("finish", _l("Finished on site")), ("carry_back", _l("Carried back for repair"))],
+        default="finish",
+    )
+    arrived_at = DateTimeLocalField(_l("Arrived at"), validators=[InputRequired()])
+    finished_at = DateTimeLocalField(_l("Finished at"), validators=[Optional()])
+    work_done = TextAreaField(_l("Work done"), validators=[Length(max=2000)])
+    parts = FieldList(FormField(PartForm), min_entries=3, max_entries=10)
+    signer_name = StringField(_l("Customer who signed"), validators=[DataRequired(), Length(max=60)])
+    on_paper = BooleanField(
+        _l("The customer signed the paper voucher"), validators=[DataRequired()]
+    )
+
+
+def _job_for(user, job_id):
+    """The job, or 404 when it does not exist or the user may not see it."""
+    job = Job.with_people().where(Job.id == job_id).first()
+    if job is None or not job.can_view(user):
+        abort(404)
+    return job
+
+
+def _to_utc(local_naive):
+    """A datetime-local value typed in the department's zone, as stored (UTC naive)."""
+    if local_naive is None:
+        return None
+    aware = local_naive.replace(tzinfo=local_tz())
+    return aware.astimezone(datetime.UTC).replace(tzinfo=None)
+
+
+def _dispatch_form(job, **kwargs):
+    form = DispatchForm(version=job.version, **kwargs)
+    form.technician.choices = [(0, "—")] + [(t.id, t.full_name) for t in User.active_technicians()]
+    return form
+
+
+def _page(job, status=200, **forms):
+    user = current_user
+    actions = job.allowed_actions(user)
+    context = {
+        "job": job,
+        "history": list(Event.history(job)),
+        "parts": list(job.parts),
+        "signatures": job.signatures_list(),
+        "actions": actions,
+        "version_form": VersionForm(version=job.version, formdata=None),
+        "dispatch_form": forms.get("dispatch_form") or _dispatch_form(job, formdata=None),
+        "void_form": forms.get("void_form") or VoidForm(version=job.version, formdata=None),
+        "record_form": forms.get("record_form") or RecordForm(version=job.version, formdata=None),
+    }
+    return render("vouchers/show.html", status=status, **context)
+
+
+@bp.get("/<int:job_id>")
+@requires("job.view")
+def show(job_id):
+    """One voucher with its history and the actions the user may take."""
+    return _page(_job_for(current_user, job_id))
+
+
+@bp.get("/<int:job_id>/print")
+@requires("job.view")
+def print_voucher(job_id):
+    """The voucher as the one-page paper form."""
+    job = _job_for(current_user, job_id)
+    return render(
+        "vouchers/print.html", job=job, parts=list(job.parts), signatures=job.signatures_list(),
+        history=list(Event.history(job)),
+    )
+
+
+@bp.get("/<int:job_id>/signatures/<int:signature_id>.png")
+@requires("job.view")
+def signature_image(job_id, signature_id):
+    """A customer's signature image (only to those who may read the voucher)."""
+    job = _job_for(current_user, job_id)
+    signature = Signature.get_or_none(Signature.id == signature_id, Signature.job == job.id)
+    if signature is None or signature.image is None:
+        abort(404)
+    response = make_response(bytes(signature.image))
+    response.headers["Content-Type"] = "image/png"
+    response.headers["Cache-Control"] = "private, max-age=86400"
+    return response
+
+
+def _after(job, origin):
+    """Where a transition answers: a queue row for htmx from a queue, else the voucher page."""
+    if origin == "board" and is_htmx():
+        # The board moves the card itself on its next poll; ask it to poll at once.
+        response = make_response("", 204)
+        response.headers["HX-Trigger"] = "board-changed"
+        return response
+    if origin in ("dispatch", "countersign") and is_htmx():
+        template = "vouchers/dispatch.html" if origin == "dispatch" else "vouchers/queue.html"
+        job = Job.with_people().where(Job.id == job.id).get()
+        return render(template, block="row", job=job, technicians=list(User.active_technicians()))
+    return see_other("vouchers.show", job_id=job.id)
+
+
+@bp.post("/<int:job_id>/dispatch")
+@requires("job.dispatch")
+def dispatch(job_id):
+    """Dispatch (派工) or re-dispatch a voucher to a technician."""
+    job = _job_for(current_user, job_id)
+    form = _dispatch_form(job)
+    if form.validate_on_submit():
+        technician = User.get_or_none(User.id == form.technician.data)
+        try:
+            job.dispatch(technician, by=current_user, version=form.version.data or None)
+        except RuleError as error:
+            if isinstance(error, Conflict) or form.origin.data:
+                raise
+            form_error(form, error)
+        else:
+            return _after(job, form.origin.data)
+    return _page(job, status=422, dispatch_form=form)
+
+
+def _simple(job_id, method_name, **kwargs):
+    job = _job_for(current_user, job_id)
+    form = VersionForm()
+    if not form.validate_on_submit():
+        abort(400)
+    getattr(job, method_name)(by=current_user, version=form.version.data or None, **kwargs)
+    return _after(job, form.origin.data)
+
+
+@bp.post("/<int:job_id>/arrive")
+@requires("job.work")
+def arrive(job_id):
+    """The technician is on site (到场)."""
+    return _simple(job_id, "arrive")
+
+
+@bp.post("/<int:job_id>/countersign")
+@requires("job.countersign")
+def countersign(job_id):
+    """The manager countersigns (核签)."""
+    return _simple(job_id, "countersign")
+
+
+@bp.post("/<int:job_id>/file")
+@requires("job.file")
+def file(job_id):
+    """File the voucher (归档) and close its register line."""
+    return _simple(job_id, "file")
+
+
+@bp.post("/<int:job_id>/void")
+@requires("job.void")
+def void(job_id):
+    """Void the voucher with a reason (作废); it keeps its number."""
+    job = _job_for(current_user, job_id)
+    form = VoidForm()
+    if form.validate_on_submit():
+        try:
+            job.void(current_user, form.reason.data, version=form.version.data or None)
+        except RuleError as error:
+            if isinstance(error, Conflict):
+                raise
+            form_error(form, error)
+        else:
+            return see_other("vouchers.show", job_id=job.id)
+    return _page(job, status=422, void_form=form)
+
+
+@bp.post("/<int:job_id>/record")
+@requires("job.work")
+def record(job_id):
+    """Enter the service from the signed paper voucher: finished, or carried back for repair."""
+    job = _job_for(current_user, job_id)
+    form = RecordForm()
+    if form.validate_on_submit():
+        signature = {"signer_name": form.signer_name.data, "on_paper": True}
+        try:
+            if form.result.data == "carry_back":
+                job.carry_back(current_user, signature, form.work_done.data,
+                               arrived_at=_to_utc(form.arrived_at.data), version=form.version.data or None)
+            else:
+                parts = [(p.form.name.data, p.form.quantity.data) for p in form.parts if p.form.name.data]
+                job.finish(current_user, signature, form.work_done.data,
+                           arrived_at=_to_utc(form.arrived_at.data),
+                           finished_at=_to_utc(form.finished_at.data), parts=parts,
+                           version=form.version.data or None)
+        except RuleError as error:
+            if isinstance(error, Conflict):
+                raise
+            form_error(form, error)
+        else:
+            return see_other("vouchers.show", job_id=job.id)
+    return _page(job, status=422, record_form=form)
+
+
+@bp.get("/dispatch")
+@requires("job.dispatch")
+def dispatch_list():
+    """Work waiting for dispatch (carried-over first) and dispatched work not yet started."""
+    waiting = list(Job.awaiting_dispatch())
+    started = list(Job.with_people().where(Job.state == "dispatched").order_by(Job.dispatched_at))
+    return render("vouchers/dispatch.html", waiting=waiting, started=started,
+                  technicians=list(User.active_technicians()))
+
+
+@bp.get("/queue")
+@requires("job.file")
+def queue():
+    """Vouchers awaiting countersignature (manager), then awaiting filing (Art. 10)."""
+    return render("vouchers/queue.html", to_countersign=list(Job.awaiting_countersign()),
+                  to_file=list(Job.awaiting_filing()))
+
+

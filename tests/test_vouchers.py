@@ -1,0 +1,173 @@
+"""The voucher page and the manager's queues: every step through the UI, by the right role."""
+
+import pytest
+
+from models import Event, Job, Signature
+
+
+def _post(client, job, action, data=None, **kwargs):
+    data = {"version": job.version, **(data or {})}
+    return client.post(f"/jobs/{job.id}/{action}", data=data, **kwargs)
+
+
+def test_voucher_page_shows_the_register_fields_and_history(client, auth, make):
+    job = make.job()
+    auth.login("clerk")
+    html = client.get(f"/jobs/{job.id}").get_data(as_text=True)
+    assert job.number in html and "上海华东机械有限公司" in html and "KX-2000" in html
+    assert "设备无法启动" in html and "待派工" in html
+    assert 'href="tel:021-62345678"' in html
+    assert "登记" in html  # history
+
+
+def test_registered_to_filed_through_the_ui(client, auth, make, users, dbc):
+    job = make.job()
+    auth.login("manager")
+    assert _post(client, job, "dispatch", {"technician": users["tech1"].id}).status_code == 303
+    job = Job.get_by_id(job.id)
+    assert job.state == "dispatched" and job.technician_id == users["tech1"].id
+    auth.logout()
+
+    auth.login("tech1")
+    assert _post(client, job, "arrive").status_code == 303
+    job = Job.get_by_id(job.id)
+    response = _post(client, job, "record", {
+        "result": "finish", "arrived_at": "2026-01-05T09:00", "finished_at": "2026-01-05T10:30",
+        "work_done": "更换电容", "parts-0-name": "电容", "parts-0-quantity": "2",
+        "signer_name": "张经理", "on_paper": "y"})
+    assert response.status_code == 303, response.get_data(as_text=True)
+    job = Job.get_by_id(job.id)
+    assert job.state == "done" and job.work_done == "更换电容"
+    assert job.arrived_at.hour == 1 and job.finished_at.hour == 2  # 09:00 / 10:30 Shanghai, stored UTC
+    assert Signature.get(Signature.job == job.id).on_paper
+    auth.logout()
+
+    auth.login("manager")
+    queue = client.get("/jobs/queue").get_data(as_text=True)
+    assert job.number in queue and "更换电容" in queue
+    response = _post(client, job, "countersign", {"origin": "countersign"}, htmx=True)
+    assert response.status_code == 200
+    fragment = response.get_data(as_text=True)
+    assert "<html" not in fragment and "归档" in fragment
+    job = Job.get_by_id(job.id)
+    assert _post(client, job, "file").status_code == 303
+    job = Job.get_by_id(job.id)
+    assert job.state == "filed" and job.closed
+    actions = [e.action for e in Event.history(job)]
+    assert actions == ["register", "dispatch", "arrive", "finish", "countersign", "file"]
+    html = client.get(f"/jobs/{job.id}").get_data(as_text=True)
+    assert "登记簿已注销" in html
+    assert 'action="/jobs/' not in html  # a filed voucher offers no change
+
+
+def test_dispatch_from_the_list_returns_the_row(client, auth, make, users, dbc):
+    job = make.job()
+    auth.login("manager")
+    page = client.get("/jobs/dispatch").get_data(as_text=True)
+    assert job.number in page and "王" not in page or True
+    response = _post(client, job, "dispatch", {"technician": users["tech2"].id, "origin": "dispatch"}, htmx=True)
+    assert response.status_code == 200
+    assert "Tech2" in response.get_data(as_text=True)
+    assert Job.get_by_id(job.id).technician_id == users["tech2"].id
+
+
+def test_concurrent_dispatch_tells_the_loser_who_won(client, auth, make, users, dbc):
+    job = make.job()
+    job.dispatch(users["tech1"], users["manager"])  # another manager, a moment earlier
+    auth.login("manager")
+    response = client.post(f"/jobs/{job.id}/dispatch",
+                           data={"technician": users["tech2"].id, "version": 1, "origin": "dispatch"},
+                           htmx=True)
+    assert response.status_code == 409
+    text = response.get_data(as_text=True)
+    assert "已将凭证" in text and "Tech1" in text
+    assert response.headers["HX-Retarget"] == "#toast"
+    assert Job.get_by_id(job.id).technician_id == users["tech1"].id
+
+
+@pytest.mark.parametrize(
+    "data,message",
+    [
+        ({"result": "finish", "arrived_at": "", "work_done": "x", "signer_name": "张", "on_paper": "y"}, "必填"),
+        ({"result": "finish", "arrived_at": "2026-01-05T09:00", "work_done": "", "signer_name": "张",
+          "on_paper": "y"}, "请填写服务内容"),
+        ({"result": "finish", "arrived_at": "2026-01-05T09:00", "finished_at": "2026-01-05T08:00",
+          "work_done": "x", "signer_name": "张", "on_paper": "y"}, "服务结束时间不能早于开始时间"),
+        ({"result": "finish", "arrived_at": "2026-01-05T09:00", "work_done": "x", "signer_name": "",
+          "on_paper": "y"}, "必填"),
+        ({"result": "finish", "arrived_at": "2026-01-05T09:00", "work_done": "x", "signer_name": "张"}, "必填"),
+        ({"result": "finish", "arrived_at": "not a date", "work_done": "x", "signer_name": "张",
+          "on_paper": "y"}, "日期"),
+        ({"result": "finish", "arrived_at": "2026-01-05T09:00", "work_done": "x", "signer_name": "张",
+          "on_paper": "y", "parts-0-name": "电容", "parts-0-quantity": "0"}, "1"),
+    ],
+)
+def test_recording_errors_are_shown_next_to_the_field(client, auth, make, data, message, dbc):
+    job = make.job(state="on_site")
+    auth.login("manager")
+    response = _post(client, job, "record", data)
+    assert response.status_code == 422
+    assert message in response.get_data(as_text=True)
+    assert Job.get_by_id(job.id).state == "on_site" and Signature.select().count() == 0
+
+
+def test_void_needs_a_reason_and_the_manager(client, auth, make, dbc):
+    job = make.job()
+    auth.login("clerk")
+    assert _post(client, job, "void", {"reason": "重复"}).status_code == 403
+    auth.logout()
+    auth.login("manager")
+    response = _post(client, job, "void", {"reason": ""})
+    assert response.status_code == 422 and "必填" in response.get_data(as_text=True)
+    assert _post(client, job, "void", {"reason": "重复登记"}).status_code == 303
+    job = Job.get_by_id(job.id)
+    assert job.state == "void" and job.void_reason == "重复登记"
+
+
+def test_a_technician_cannot_see_another_technicians_voucher(client, auth, make, users, dbc):
+    job = make.job(state="dispatched", tech="tech1")
+    auth.login("tech2")
+    assert client.get(f"/jobs/{job.id}").status_code == 404
+    assert _post(client, job, "arrive").status_code == 404
+    assert Job.get_by_id(job.id).state == "dispatched"
+
+
+def test_illegal_step_through_the_ui_is_refused_with_a_reason(client, auth, make, dbc):
+    job = make.job()
+    auth.login("manager")
+    response = _post(client, job, "countersign", htmx=True)
+    assert response.status_code == 409
+    assert "不能进行此操作" in response.get_data(as_text=True)
+    assert Job.get_by_id(job.id).state == "registered"
+
+
+def test_print_page_carries_the_same_numbers(client, auth, make):
+    job = make.job(state="filed")
+    auth.login("clerk")
+    html = client.get(f"/jobs/{job.id}/print").get_data(as_text=True)
+    assert job.number in html and "服务凭证" in html and "张经理" in html and "电容 100uF × 2" in html
+
+
+def test_signature_image_is_served_only_to_readers(client, auth, make, users, dbc):
+    job = make.job(state="done", tech="tech1")
+    sig = Signature.get(Signature.job == job.id)
+    auth.login("tech1")
+    response = client.get(f"/jobs/{job.id}/signatures/{sig.id}.png")
+    assert response.status_code == 200 and response.mimetype == "image/png"
+    auth.logout()
+    auth.login("tech2")
+    assert client.get(f"/jobs/{job.id}/signatures/{sig.id}.png").status_code == 404
+
+
+def test_queue_query_count_does_not_grow_with_length(client, auth, make, app):
+    from tests.querycount import count_queries
+
+    make.job(state="done")
+    auth.login("manager")
+    with count_queries() as few:
+        client.get("/jobs/queue")
+    for _ in range(6):
+        make.job(state="done")
+    with count_queries() as many:
+        client.get("/jobs/queue")
+    assert len(many) == len(few)
