@@ -301,7 +301,7 @@ class Job(BaseModel):
 
     def allowed_actions(self, user):
         """Transitions this user may take now: the buttons a page shows."""
-        actions = []
+        actions = ["amend"] if self.state in AMEND_STATES and can(user, "job.amend") else []
         for name, spec in TRANSITIONS.items():
             if self.state in spec.sources and can(user, spec.permission):
                 if (

@@ -171,3 +171,28 @@ def test_queue_query_count_does_not_grow_with_length(client, auth, make, app):
     with count_queries() as many:
         client.get("/jobs/queue")
     assert len(many) == len(few)
+
+
+def test_manager_amends_a_signed_voucher_and_the_print_shows_it(client, auth, make, dbc):
+    job = make.job(state="done")
+    auth.login("manager")
+    page = client.get(f"/jobs/{job.id}").get_data(as_text=True)
+    assert "更正" in page
+    data = {"version": job.version, "fault": job.fault, "contact_person": job.contact_person,
+            "phone": job.phone, "address": job.address, "work_done": "更换电容两只，清洁风扇", "reason": ""}
+    response = client.post(f"/jobs/{job.id}/amend", data=data)
+    assert response.status_code == 422 and "必填" in response.get_data(as_text=True)
+    data["reason"] = "技术员漏写清洁风扇"
+    assert client.post(f"/jobs/{job.id}/amend", data=data).status_code == 303
+    job = Job.get_by_id(job.id)
+    assert job.work_done == "更换电容两只，清洁风扇"
+    printed = client.get(f"/jobs/{job.id}/print").get_data(as_text=True)
+    assert "技术员漏写清洁风扇" in printed and "更换电容，试机正常" in printed
+
+
+def test_technician_cannot_amend(client, auth, make, dbc):
+    job = make.job(state="done", tech="tech1")
+    auth.login("tech1")
+    response = client.post(f"/jobs/{job.id}/amend", data={"version": job.version, "work_done": "x", "reason": "y"})
+    assert response.status_code == 403
+    assert Job.get_by_id(job.id).work_done == "更换电容，试机正常"

@@ -66,6 +66,27 @@ class RecordForm(VersionForm):
     )
 
 
+class AmendForm(VersionForm):
+    """A manager's correction of a signed voucher, with the reason (kept in the history)."""
+
+    fault = TextAreaField(_l("Fault as reported"), validators=[Length(max=2000)])
+    contact_person = StringField(_l("Contact"), validators=[Length(max=60)])
+    phone = StringField(_l("Phone"), validators=[Length(max=40)])
+    address = StringField(_l("Address"), validators=[Length(max=200)])
+    arrived_at = DateTimeLocalField(_l("Arrived at"), validators=[Optional()])
+    finished_at = DateTimeLocalField(_l("Finished at"), validators=[Optional()])
+    work_done = TextAreaField(_l("Work done"), validators=[Length(max=2000)])
+    reason = StringField(_l("Reason for the amendment"), validators=[DataRequired(), Length(max=300)])
+
+
+def _amend_form(job):
+    return AmendForm(
+        formdata=None, version=job.version, fault=job.fault, contact_person=job.contact_person,
+        phone=job.phone, address=job.address, work_done=job.work_done,
+        arrived_at=_to_local(job.arrived_at), finished_at=_to_local(job.finished_at),
+    )
+
+
 def _job_for(user, job_id):
     """The job, or 404 when it does not exist or the user may not see it."""
     job = Job.with_people().where(Job.id == job_id).first()
@@ -80,6 +101,12 @@ def _to_utc(local_naive):
         return None
     aware = local_naive.replace(tzinfo=local_tz())
     return aware.astimezone(datetime.UTC).replace(tzinfo=None)
+
+
+def _to_local(utc_naive):
+    if utc_naive is None:
+        return None
+    return utc_naive.replace(tzinfo=datetime.UTC).astimezone(local_tz()).replace(tzinfo=None)
 
 
 def _dispatch_form(job, **kwargs):
@@ -101,6 +128,7 @@ def _page(job, status=200, **forms):
         "dispatch_form": forms.get("dispatch_form") or _dispatch_form(job, formdata=None),
         "void_form": forms.get("void_form") or VoidForm(version=job.version, formdata=None),
         "record_form": forms.get("record_form") or RecordForm(version=job.version, formdata=None),
+        "amend_form": forms.get("amend_form") or (_amend_form(job) if "amend" in actions else None),
     }
     return render("vouchers/show.html", status=status, **context)
 
@@ -243,6 +271,29 @@ def record(job_id):
         else:
             return see_other("vouchers.show", job_id=job.id)
     return _page(job, status=422, record_form=form)
+
+
+@bp.post("/<int:job_id>/amend")
+@requires("job.amend")
+def amend(job_id):
+    """Correct a signed voucher with a reason; the history and the print show it."""
+    job = _job_for(current_user, job_id)
+    form = AmendForm()
+    if form.validate_on_submit():
+        try:
+            job.amend(
+                current_user, form.reason.data, version=form.version.data or None,
+                fault=form.fault.data, contact_person=form.contact_person.data, phone=form.phone.data,
+                address=form.address.data, work_done=form.work_done.data,
+                arrived_at=_to_utc(form.arrived_at.data), finished_at=_to_utc(form.finished_at.data),
+            )
+        except RuleError as error:
+            if isinstance(error, Conflict):
+                raise
+            form_error(form, error)
+        else:
+            return see_other("vouchers.show", job_id=job.id)
+    return _page(job, status=422, amend_form=form)
 
 
 @bp.get("/dispatch")
