@@ -44,3 +44,7 @@ lint: install
 
 clean:
 	rm -rf $(VENV) tests/results test-results
+
+## Benchmark: seeds two data sets, serves them with gunicorn (2 workers), loads them with wrk.
+bench: install
+	$(PY) bench/run.py $(BENCH_ARGS)

@@ -73,6 +73,7 @@ def _init_extensions(app):
 
     from models import User
     from views import filters
+    from views.assets import init_assets
 
     CSRFProtect(app)
     Htmx(app)
@@ -91,6 +92,7 @@ def _init_extensions(app):
 
     Babel(app, locale_selector=select_locale)
     filters.register(app)
+    init_assets(app)
 
 
 def _init_request_hooks(app):
@@ -111,6 +113,10 @@ def _init_request_hooks(app):
 
     @app.after_request
     def _headers(response):
+        if response.status_code == 204:
+            # No content to protect or type: keep the live poll's idle answer tiny.
+            response.headers.pop("Content-Type", None)
+            return response
         for name, value in SECURITY_HEADERS.items():
             response.headers.setdefault(name, value)
         return response

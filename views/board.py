@@ -1,11 +1,40 @@
 """The dispatch board (派工看板): the manager's always-current view of the department's work."""
 
-from flask import Blueprint, make_response, request
+from flask import Blueprint, make_response, request, url_for
+from flask_babel import gettext
 
 from models import Event, Job, User
+from models.base import today
+from models.job import STATES
 from views.common import render, requires
 
 bp = Blueprint("board", __name__, url_prefix="/board")
+
+
+PLACEHOLDER = 987654321
+
+
+def _card_urls():
+    """URL patterns built once with url_for; each of hundreds of cards fills in its own id."""
+    return {
+        "id": str(PLACEHOLDER),
+        "show": url_for("vouchers.show", job_id=PLACEHOLDER),
+        "dispatch": url_for("vouchers.dispatch", job_id=PLACEHOLDER),
+    }
+
+
+def _card_texts():
+    """Every fixed text a card shows, translated once per page instead of once per card."""
+    texts = {state: gettext(label) for state, label in STATES.items()}
+    texts.update(
+        internal=gettext("Internal work"),
+        preferred=gettext("Preferred time"),
+        technician=gettext("Technician"),
+        to=gettext("Dispatch to…"),
+        reto=gettext("Re-dispatch to…"),
+        dispatch=gettext("Dispatch"),
+    )
+    return texts
 
 
 def _position():
@@ -32,6 +61,9 @@ def board():
         lanes=lanes,
         done=done,
         counts=Job.board_counts(),
+        today=today(),
+        urls=_card_urls(),
+        t=_card_texts(),
     )
 
 
@@ -43,7 +75,7 @@ def poll():
     latest, changed_ids = Event.changes_since(since)
     if latest <= since:
         return make_response("", 204)
-    changed = list(Job.with_people().where(Job.id.in_(list(changed_ids)))) if changed_ids else []
+    changed = list(Job.for_board().where(Job.id.in_(list(changed_ids)))) if changed_ids else []
     response = render(
         "board/board.html",
         block="changes",
@@ -51,6 +83,9 @@ def poll():
         changed=changed,
         technicians=list(User.active_technicians()) if changed else [],
         counts=Job.board_counts() if changed else {},
+        today=today(),
+        urls=_card_urls(),
+        t=_card_texts(),
     )
     response.headers["Cache-Control"] = "no-store"
     return response
