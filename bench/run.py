@@ -17,7 +17,6 @@ import re
 import shutil
 import signal
 import socket
-import statistics
 import subprocess
 import sys
 import tempfile
@@ -278,10 +277,8 @@ def make_database(workdir, name):
 def prepare(url, active, filed):
     from app import create_app
     from bench.seed import seed_active, seed_history
-    from models import db
+    from models import Job, db
     from models.schema import upgrade
-
-    from models import Job
 
     create_app({"SECRET_KEY": SECRET, "DATABASE_URL": url})
     started = time.time()
