@@ -24,3 +24,45 @@ def upgrade():
 
 def pending():
     return [m.name for m in runner().status() if not m.applied]
+
+
+def backup_sqlite(destination):
+    """A consistent copy of the live SQLite database (online backup API; writers may continue)."""
+    import sqlite3
+
+    from models.base import is_postgres
+
+    if is_postgres():
+        raise RuntimeError("PostgreSQL: use pg_dump (see README).")
+    target = sqlite3.connect(destination)
+    try:
+        with db.connection_context():
+            db.connection().backup(target, pages=256)
+        check = target.execute("PRAGMA integrity_check").fetchone()[0]
+    finally:
+        target.close()
+    if check != "ok":
+        raise RuntimeError(f"backup failed its integrity check: {check}")
+    return destination
+
+
+def restore_sqlite(source):
+    """Replace the database's content with a backup file's (online backup API, in one step)."""
+    import sqlite3
+
+    from models.base import is_postgres
+
+    if is_postgres():
+        raise RuntimeError("PostgreSQL: use pg_restore (see README).")
+    try:
+        origin = sqlite3.connect(f"file:{source}?mode=ro", uri=True)
+        healthy = origin.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+    except sqlite3.DatabaseError as error:
+        raise RuntimeError(f"not a usable backup: {error}") from error
+    try:
+        if not healthy:
+            raise RuntimeError("the backup file is damaged")
+        with db.connection_context():
+            origin.backup(db.connection())
+    finally:
+        origin.close()

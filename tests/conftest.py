@@ -39,6 +39,31 @@ def pytest_configure(config):
     config.addinivalue_line("markers", "backends(*names): run only on these database backends")
 
 
+RESULTS = os.path.join(os.path.dirname(__file__), "results")
+
+
+def pytest_sessionfinish(session, exitstatus):
+    """Write the reliability figures of this run (generated, not committed)."""
+    import json
+
+    from tests import report
+
+    if report.FIGURES:
+        os.makedirs(RESULTS, exist_ok=True)
+        with open(os.path.join(RESULTS, "reliability.json"), "w") as fh:
+            json.dump({name: report.FIGURES.get(name) for name in report.NAMES}, fh, indent=2)
+
+
+def pytest_terminal_summary(terminalreporter):
+    from tests import report
+
+    if report.FIGURES:
+        terminalreporter.section("reliability report (tests/results/reliability.json)")
+        for name in report.NAMES:
+            value = report.FIGURES.get(name)
+            terminalreporter.write_line(f"{name:<28}{'not run' if value is None else value:>12}")
+
+
 @pytest.fixture(scope="session")
 def pg_server():
     """The URL of a PostgreSQL server: TEST_POSTGRES_URL, or a cluster started here."""

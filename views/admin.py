@@ -3,7 +3,6 @@
 from flask import Blueprint, abort, request
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
-from flask_wtf import FlaskForm
 from playhouse.flask_utils import PaginatedQuery
 from wtforms import (
     BooleanField,
@@ -19,7 +18,7 @@ from models import Event, Permission, RuleError, Setting, User
 from models.permission import ACTIONS, permission_map
 from models.setting import DEFAULTS
 from models.user import MIN_PASSWORD, ROLE_LABELS, ROLES
-from views.common import EmptyForm, form_error, render, requires, see_other
+from views.common import BaseForm, EmptyForm, form_error, render, requires, see_other
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 
@@ -32,7 +31,7 @@ def _role_choices():
     return [(role, gettext(ROLE_LABELS[role])) for role in ROLES]
 
 
-class UserForm(FlaskForm):
+class UserForm(BaseForm):
     full_name = StringField(_l("Name"), validators=[DataRequired(), Length(max=60)])
     role = SelectField(_l("Role"), validators=[DataRequired()])
     phone = StringField(_l("Phone"), validators=[Optional(), Length(max=30)])
@@ -46,13 +45,13 @@ class NewUserForm(UserForm):
     )
 
 
-class ResetPasswordForm(FlaskForm):
+class ResetPasswordForm(BaseForm):
     password = PasswordField(
         _l("New password"), validators=[DataRequired(), Length(min=MIN_PASSWORD, max=200)]
     )
 
 
-class SettingsForm(FlaskForm):
+class SettingsForm(BaseForm):
     small_fee_limit_yuan = IntegerField(
         _l("Largest fee a technician collects on site (yuan)"),
         validators=[DataRequired(), NumberRange(min=0, max=1_000_000)],

@@ -5,28 +5,27 @@ from urllib.parse import urlsplit
 from flask import Blueprint, redirect, request, session, url_for
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_user, logout_user
-from flask_wtf import FlaskForm
 from wtforms import HiddenField, PasswordField, StringField
 from wtforms.validators import DataRequired, EqualTo, Length
 
 from models import RuleError
 from models.user import LOCALES, MIN_PASSWORD, LoginAttempt
-from views.common import EmptyForm, form_error, public, render, requires
+from views.common import BaseForm, EmptyForm, form_error, public, render, requires
 
 bp = Blueprint("auth", __name__)
 
 
-class LoginForm(FlaskForm):
+class LoginForm(BaseForm):
     username = StringField(_l("User name"), validators=[DataRequired(), Length(max=40)])
     password = PasswordField(_l("Password"), validators=[DataRequired(), Length(max=200)])
     next = HiddenField()
 
 
-class LanguageForm(FlaskForm):
+class LanguageForm(BaseForm):
     next = HiddenField()
 
 
-class PasswordForm(FlaskForm):
+class PasswordForm(BaseForm):
     current = PasswordField(_l("Current password"), validators=[DataRequired()])
     password = PasswordField(
         _l("New password"), validators=[DataRequired(), Length(min=MIN_PASSWORD, max=200)]

@@ -30,6 +30,31 @@ def register_commands(app):
         click.echo("Demo data loaded. Sign in as admin, clerk, manager, tech1, tech2 or finance")
         click.echo("with the password demo1234.")
 
+    @app.cli.command("backup")
+    @click.argument("destination", type=click.Path(dir_okay=False, writable=True))
+    def backup(destination):
+        """Copy the live SQLite database to DESTINATION (safe while the app runs)."""
+        from models.schema import backup_sqlite
+
+        try:
+            backup_sqlite(destination)
+        except RuntimeError as error:
+            raise click.ClickException(str(error)) from error
+        click.echo(f"Backed up to {destination}.")
+
+    @app.cli.command("restore")
+    @click.argument("source", type=click.Path(exists=True, dir_okay=False))
+    @click.confirmation_option(prompt="Replace the whole database with this backup?")
+    def restore(source):
+        """Replace the SQLite database's content with the backup SOURCE."""
+        from models.schema import restore_sqlite
+
+        try:
+            restore_sqlite(source)
+        except RuntimeError as error:
+            raise click.ClickException(str(error)) from error
+        click.echo(f"Restored from {source}.")
+
     @app.cli.command("create-user")
     @click.option("--username", prompt=True)
     @click.option("--name", "full_name", prompt=True)

@@ -1,9 +1,14 @@
 """What every blueprint shares: access control, fragment rendering, rule errors as responses."""
 
+import re
+
 from flask import current_app, flash, make_response, redirect, render_template, request, url_for
 from flask_babel import gettext
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from flask_wtf import FlaskForm
+from wtforms import StringField, TextAreaField
+from wtforms.validators import ValidationError
 
 from models import can
 
@@ -104,5 +109,27 @@ def allowed(action):
     return can(current_user, action)
 
 
-class EmptyForm(FlaskForm):
+CONTROL_CHARS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+def no_control_characters(form, field):
+    """Refuse invisible control characters (NUL and the like): nobody types them on purpose,
+    and PostgreSQL cannot store NUL in text."""
+    if isinstance(field.data, str) and CONTROL_CHARS.search(field.data):
+        raise ValidationError(_l("Contains invisible control characters; please retype it."))
+
+
+class BaseForm(FlaskForm):
+    """Every form of the app: CSRF, and text fields refuse control characters."""
+
+    class Meta:
+        def bind_field(self, form, unbound_field, options):
+            field_class = unbound_field.field_class
+            if issubclass(field_class, (StringField, TextAreaField)) and len(unbound_field.args) < 2:
+                validators = [*(unbound_field.kwargs.get("validators") or []), no_control_characters]
+                return unbound_field.bind(form=form, validators=validators, **options)
+            return unbound_field.bind(form=form, **options)
+
+
+class EmptyForm(BaseForm):
     """A form with only the CSRF token, for button-only POSTs."""

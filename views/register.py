@@ -1,5 +1,214 @@
-"""Placeholder: routes arrive with the service spine."""
+"""The service register (服务登记簿) on screen and on paper, and the daily reconciliation (核对)."""
 
-from flask import Blueprint
+import datetime
+import itertools
+import math
+
+from flask import Blueprint, request
+from flask_babel import gettext
+
+from models import Job, User
+from models.base import N_, now, today
+from models.job import SERVICE_TYPES, STATES, reconciliation
+from views.common import render, requires
 
 bp = Blueprint("register", __name__)
+
+PER_PAGE = 100
+MAX_PRINT_DAYS = 31
+CLOSED_STATES = ("filed", "void")
+# The register's state filter: every state, plus "open" and "closed" (注销) lines.
+STATE_FILTERS = {
+    "open": N_("Open lines"),
+    "closed": N_("Closed lines (注销)"),
+    **STATES,
+}
+# Dates outside this range are typing errors (and would overflow the prev/next links).
+FIRST_DAY = datetime.date(2000, 1, 1)
+LAST_DAY = datetime.date(2999, 12, 31)
+
+
+def _date_arg(name, notes):
+    """A YYYY-MM-DD query argument: the date, None when absent, False when not a date."""
+    raw = (request.args.get(name) or "").strip()
+    if not raw:
+        return None
+    try:
+        value = datetime.date.fromisoformat(raw)
+    except ValueError:
+        value = None
+    if value is None or not FIRST_DAY <= value <= LAST_DAY:
+        notes.append(gettext("“%(value)s” is not a date (YYYY-MM-DD): showing today.", value=raw[:40]))
+        return False
+    return value
+
+
+def _period(notes):
+    """The days asked for: ?day=, or ?from=&to= (either alone means one day), else today."""
+    dates = {}
+    for name in ("day", "from", "to"):
+        value = _date_arg(name, notes)
+        if value is False:
+            return today(), today()
+        dates[name] = value
+    if dates["day"]:
+        return dates["day"], dates["day"]
+    start = dates["from"] or dates["to"]
+    end = dates["to"] or dates["from"]
+    if start is None:
+        return today(), today()
+    if start > end:
+        notes.append(gettext("The period starts after it ends: showing today."))
+        return today(), today()
+    return start, end
+
+
+def _period_args(start, end):
+    """Query arguments naming a day or a period."""
+    if start == end:
+        return {"day": start.isoformat()}
+    return {"from": start.isoformat(), "to": end.isoformat()}
+
+
+def _shifted(start, end, direction):
+    """The same length of time before (-1) or after (+1) a day or period."""
+    step = datetime.timedelta(days=((end - start).days + 1) * direction)
+    return _period_args(start + step, end + step)
+
+
+def _filters(notes, technicians):
+    """Search text and filters from the query string; unknown values are dropped with a note."""
+    chosen = {
+        "q": (request.args.get("q") or "").strip()[:100],
+        "state": request.args.get("state") or "",
+        "type": request.args.get("type") or "",
+        "tech": request.args.get("tech") or "",
+    }
+    valid = {
+        "state": set(STATE_FILTERS),
+        "type": set(SERVICE_TYPES),
+        "tech": {"none"} | {str(t.id) for t in technicians},
+    }
+    for name, allowed in valid.items():
+        if chosen[name] and chosen[name] not in allowed:
+            notes.append(gettext("Unknown filter value “%(value)s” was ignored.", value=chosen[name][:40]))
+            chosen[name] = ""
+    return chosen
+
+
+def _filtered(query, filters):
+    state = filters["state"]
+    if state == "open":
+        query = query.where(Job.state.not_in(CLOSED_STATES))
+    elif state == "closed":
+        query = query.where(Job.state.in_(CLOSED_STATES))
+    elif state:
+        query = query.where(Job.state == state)
+    if filters["type"]:
+        query = query.where(Job.service_type == filters["type"])
+    if filters["tech"] == "none":
+        query = query.where(Job.technician.is_null())
+    elif filters["tech"]:
+        query = query.where(Job.technician == int(filters["tech"]))
+    return Job.search(query, filters["q"])
+
+
+def _page_number(pages):
+    try:
+        page = int(request.args.get("page") or 1)
+    except ValueError:
+        page = 1
+    return min(max(page, 1), pages)
+
+
+@bp.get("/register/")
+@requires("register.view")
+def view():
+    """The register page of a day or a period, searchable and filtered; the table alone for htmx."""
+    notes = []
+    start, end = _period(notes)
+    technicians = list(
+        User.select().where(User.role == "technician").order_by(User.active.desc(), User.full_name)
+    )
+    filters = _filters(notes, technicians)
+    query = _filtered(Job.for_register(start, end), filters)
+    total = query.count()
+    closed = query.where(Job.state.in_(CLOSED_STATES)).count()
+    pages = max(1, math.ceil(total / PER_PAGE))
+    page = _page_number(pages)
+    lines = list(query.paginate(page, PER_PAGE))
+    period = _period_args(start, end)
+    kept = {name: value for name, value in filters.items() if value}
+    return render(
+        "register/view.html",
+        block="results",
+        status=422 if notes else 200,
+        notes=notes,
+        start=start,
+        end=end,
+        period=period,
+        filters=filters,
+        kept=kept,
+        here={**period, **kept},
+        earlier={**_shifted(start, end, -1), **kept},
+        later={**_shifted(start, end, 1), **kept},
+        lines=lines,
+        total=total,
+        closed=closed,
+        page=page,
+        pages=pages,
+        first_number=(page - 1) * PER_PAGE + 1,
+        technicians=technicians,
+        state_filters=STATE_FILTERS,
+        service_types=SERVICE_TYPES,
+        is_today=start == end == today(),
+    )
+
+
+@bp.get("/register/print")
+@requires("register.view")
+def print_page():
+    """The register book's page(s) of a day or a short period, for A4 landscape paper."""
+    notes = []
+    start, end = _period(notes)
+    if (end - start).days >= MAX_PRINT_DAYS:
+        notes.append(
+            gettext("At most %(days)s days can be printed at once: showing today.", days=MAX_PRINT_DAYS)
+        )
+        start = end = today()
+    lines = list(Job.for_register(start, end))
+    by_day = {day: list(group) for day, group in itertools.groupby(lines, key=lambda job: job.register_day)}
+    # A single day always gets its page, even an empty one; a period prints the days it has.
+    days = [start] if start == end else sorted(by_day)
+    return render(
+        "register/print.html",
+        status=422 if notes else 200,
+        notes=notes,
+        start=start,
+        end=end,
+        period=_period_args(start, end),
+        pages=[(day, by_day.get(day, [])) for day in days],
+        closed_states=CLOSED_STATES,
+        printed_at=now(),
+    )
+
+
+@bp.get("/reconcile/")
+@requires("reconcile.view")
+def reconcile():
+    """Art. 11: the day's register against its vouchers; carried-over jobs first, for priority dispatch."""
+    notes = []
+    day = _date_arg("day", notes) or today()
+    report = reconciliation(day)
+    entries = report["entries"]
+    return render(
+        "register/reconcile.html",
+        status=422 if notes else 200,
+        notes=notes,
+        day=day,
+        report=report,
+        closed=sum(1 for job in entries if job.state in CLOSED_STATES),
+        earlier=(day - datetime.timedelta(days=1)).isoformat(),
+        later=(day + datetime.timedelta(days=1)).isoformat(),
+        is_today=day == today(),
+    )

@@ -5,7 +5,6 @@ import datetime
 from flask import Blueprint, abort, make_response
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
-from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
     DateTimeLocalField,
@@ -23,12 +22,12 @@ from wtforms.validators import DataRequired, InputRequired, Length, NumberRange,
 
 from models import Conflict, Event, Job, RuleError, Signature, User
 from models.base import local_tz
-from views.common import form_error, is_htmx, render, requires, see_other
+from views.common import BaseForm, form_error, is_htmx, no_control_characters, render, requires, see_other
 
 bp = Blueprint("vouchers", __name__, url_prefix="/jobs")
 
 
-class VersionForm(FlaskForm):
+class VersionForm(BaseForm):
     """A button-only transition: CSRF plus the version the user saw."""
 
     version = HiddenField()
@@ -44,7 +43,7 @@ class VoidForm(VersionForm):
 
 
 class PartForm(PlainForm):
-    name = StringField(_l("Part"), validators=[Optional(), Length(max=100)])
+    name = StringField(_l("Part"), validators=[Optional(), Length(max=100), no_control_characters])
     quantity = IntegerField(_l("Quantity"), default=1, validators=[Optional(), NumberRange(1, 9999)])
 
 
