@@ -56,7 +56,12 @@ def test_state_changes_need_a_valid_csrf_token(app, client, make, users, htmx):
             client.post("/login", data={"username": USERNAMES.get(role, role), "password": "secret-pass"})
         for token in (None, "forged-token"):
             before = _rows()
-            data = {"username": "clerk", "password": "secret-pass", "reason": "x", "technician": users["tech2"].id}
+            data = {
+                "username": "clerk",
+                "password": "secret-pass",
+                "reason": "x",
+                "technician": users["tech2"].id,
+            }
             headers = {}
             if token:
                 data["csrf_token"] = token

@@ -35,7 +35,9 @@ def test_backup_while_writes_continue_then_restore(app, make, users, tmp_path, r
     copy = sqlite3.connect(tmp_path / "copy.sqlite3")
     assert copy.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
     jobs = copy.execute("SELECT count(*) FROM job").fetchone()[0]
-    events = copy.execute("SELECT count(*) FROM event WHERE subject='job' AND action='register'").fetchone()[0]
+    events = copy.execute("SELECT count(*) FROM event WHERE subject='job' AND action='register'").fetchone()[
+        0
+    ]
     copy.close()
     assert 20 <= jobs <= len(written) + 1 and jobs == events  # a consistent snapshot
 
@@ -75,7 +77,7 @@ def test_every_migration_applies_to_a_database_of_the_first_release(backend, tmp
         migrations = [m.name for m in runner().migrations()]
         runner().up(migrations[0])  # the first release
         db.execute_sql(
-            "INSERT INTO \"user\" (username, full_name, role, phone, password_hash, session_token, active, "
+            'INSERT INTO "user" (username, full_name, role, phone, password_hash, session_token, active, '
             "locale, created_at) VALUES ('old', 'Old User', 'clerk', '', 'x', 't', %s, '', '2026-01-01')"
             % ("1" if backend == "sqlite" else "true")
         )
