@@ -86,6 +86,12 @@ class Customer(BaseModel):
                 self.add_phone(number)
             Event.record(by, self, "phones", data={"from": old, "to": numbers})
 
+    def revise(self, by, phones, **fields):
+        """Change the file's details and its phone list together: both or neither."""
+        with db.atomic():
+            self.update_file(by, **fields)
+            self.set_phones(by, phones)
+
     @property
     def phone_list(self):
         return [p.number for p in self.phones]
@@ -292,3 +298,17 @@ def customers_with_phones(query):
         for c in customers:
             c.phones_text = " / ".join(phones.get(c.id, []))
     return customers
+
+
+def contracts_with_equipment(customer):
+    """The customer's contracts, newest first, each with .equipment_ids set, in two queries."""
+    contracts = list(Contract.select().where(Contract.customer == customer).order_by(Contract.start.desc()))
+    covered = {}
+    if contracts:
+        for link in ContractEquipment.select().where(
+            ContractEquipment.contract.in_([c.id for c in contracts])
+        ):
+            covered.setdefault(link.contract_id, []).append(link.equipment_id)
+    for contract in contracts:
+        contract.equipment_ids = covered.get(contract.id, [])
+    return contracts

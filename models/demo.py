@@ -83,7 +83,13 @@ WORK = [
     "更换滤芯两支，清洗水箱，水质检测合格",
     "更换控制板保险管，检查线路无短路",
 ]
-PARTS = [("启动电容 450V 35uF", 1), ("R410A 冷媒 (kg)", 2), ("密封圈 DN25", 4), ("PP 滤芯 10 寸", 2), ("保险管 5A", 2)]
+PARTS = [
+    ("启动电容 450V 35uF", 1),
+    ("R410A 冷媒 (kg)", 2),
+    ("密封圈 DN25", 4),
+    ("PP 滤芯 10 寸", 2),
+    ("保险管 5A", 2),
+]
 
 
 def _signature(name):
@@ -105,7 +111,9 @@ def load_demo(seed=7):
         day = today()
         equipment = []
         for i, (name, contact, address) in enumerate(COMPANIES):
-            phones = [f"0{rng.choice([21, 512, 571, 510, 574])}-{rng.randint(5000, 8999)} {rng.randint(1000, 9999)}"]
+            phones = [
+                f"0{rng.choice([21, 512, 571, 510, 574])}-{rng.randint(5000, 8999)} {rng.randint(1000, 9999)}"
+            ]
             if i % 3 == 0:
                 phones.append(f"13{rng.randint(0, 9)}{rng.randint(10000000, 99999999)}")
             customer = Customer.register(clerk, name, "company", contact, address, phones)
@@ -113,40 +121,66 @@ def load_demo(seed=7):
                 equipment.append(_equipment(rng, clerk, customer, day, i * 7 + j))
             if i % 4 == 0:
                 Contract.register(
-                    clerk, customer, f"BY{day.year}-{i + 1:03d}", day - datetime.timedelta(days=90),
-                    day + datetime.timedelta(days=275), [e.id for e in customer.equipment],
+                    clerk,
+                    customer,
+                    f"BY{day.year}-{i + 1:03d}",
+                    day - datetime.timedelta(days=90),
+                    day + datetime.timedelta(days=275),
+                    [e.id for e in customer.equipment],
                     notes="年度保养合同，每季度巡检一次",
                 )
         for i, (name, address) in enumerate(PEOPLE):
             customer = Customer.register(
-                clerk, name, "person", "", address, [f"1{rng.choice([35, 38, 39, 58, 86])}{rng.randint(10000000, 99999999)}"]
+                clerk,
+                name,
+                "person",
+                "",
+                address,
+                [f"1{rng.choice([35, 38, 39, 58, 86])}{rng.randint(10000000, 99999999)}"],
             )
             equipment.append(_equipment(rng, clerk, customer, day, 200 + i))
 
-        plan = (["registered"] * 6 + ["dispatched"] * 5 + ["on_site"] * 2 + ["in_repair"] * 2
-                + ["done"] * 4 + ["countersigned"] * 2 + ["filed"] * 8 + ["void"])
+        plan = (
+            ["registered"] * 6
+            + ["dispatched"] * 5
+            + ["on_site"] * 2
+            + ["in_repair"] * 2
+            + ["done"] * 4
+            + ["countersigned"] * 2
+            + ["filed"] * 8
+            + ["void"]
+        )
         rng.shuffle(equipment)
         for k, state in enumerate(plan):
             item = equipment[k % len(equipment)]
             job = Job.register(
-                clerk, customer=item.customer, equipment=item, fault=rng.choice(FAULTS),
+                clerk,
+                customer=item.customer,
+                equipment=item,
+                fault=rng.choice(FAULTS),
                 channel=rng.choice(["phone", "phone", "phone", "letter", "visit"]),
                 preferred_time=rng.choice(["", "上午", "下午 2 点后", "尽快", "明天上午"]),
             )
             _advance(rng, job, state, manager, clerk, rng.choice(techs))
         # Two calls from earlier days were never dispatched: they carry over (Art. 11).
         carried = list(Job.select().where(Job.state == "registered").order_by(Job.id).limit(2))
-        for back, job in zip((1, 2), carried):
+        for back, job in zip((1, 2), carried, strict=False):
             when = day - datetime.timedelta(days=back)
             Job.update(register_day=when, registered_at=now() - datetime.timedelta(days=back)).where(
-                Job.id == job.id).execute()
+                Job.id == job.id
+            ).execute()
 
 
 def _equipment(rng, clerk, customer, day, n):
     model, spec, warranty_days = PRODUCTS[n % len(PRODUCTS)]
     bought = day - datetime.timedelta(days=rng.randint(30, 1400))
     return Equipment.register(
-        clerk, customer, model, spec, serial=f"SN{bought:%y%m}{n:04d}", purchase_date=bought,
+        clerk,
+        customer,
+        model,
+        spec,
+        serial=f"SN{bought:%y%m}{n:04d}",
+        purchase_date=bought,
         purchase_place=rng.choice(["上海总部门市", "苏州经销商", "杭州专卖店", "网上商城"]),
         warranty_end=bought + datetime.timedelta(days=warranty_days),
     )
@@ -167,8 +201,12 @@ def _advance(rng, job, state, manager, clerk, tech):
     if state == "in_repair":
         job.carry_back(tech, _signature(job.contact_person or job.customer_name), "现场无法修复，带回检修")
         return
-    job.finish(tech, _signature(job.contact_person or job.customer_name), rng.choice(WORK),
-               parts=[rng.choice(PARTS)] if rng.random() < 0.6 else [])
+    job.finish(
+        tech,
+        _signature(job.contact_person or job.customer_name),
+        rng.choice(WORK),
+        parts=[rng.choice(PARTS)] if rng.random() < 0.6 else [],
+    )
     if state == "done":
         return
     job.countersign(manager)

@@ -193,9 +193,21 @@ class Job(BaseModel):
     def for_board(cls):
         """Only the columns a board card shows, no joins: the board is the busiest page."""
         return cls.select(
-            cls.id, cls.number, cls.state, cls.version, cls.service_type, cls.customer_name, cls.address,
-            cls.product_model, cls.fault, cls.preferred_time, cls.register_day, cls.technician,
-            cls.arrived_at, cls.dispatched_at, cls.finished_at,
+            cls.id,
+            cls.number,
+            cls.state,
+            cls.version,
+            cls.service_type,
+            cls.customer_name,
+            cls.address,
+            cls.product_model,
+            cls.fault,
+            cls.preferred_time,
+            cls.register_day,
+            cls.technician,
+            cls.arrived_at,
+            cls.dispatched_at,
+            cls.finished_at,
         )
 
     @classmethod
@@ -207,8 +219,9 @@ class Job(BaseModel):
         board = cls.for_board()
         waiting = list(board.where(cls.state == "registered").order_by(cls.register_day, cls.id).limit(limit))
         active = list(
-            board.where(cls.state.in_(("dispatched", "on_site", "in_repair")))
-            .order_by(cls.register_day, cls.dispatched_at, cls.id)
+            board.where(cls.state.in_(("dispatched", "on_site", "in_repair"))).order_by(
+                cls.register_day, cls.dispatched_at, cls.id
+            )
         )
         done = list(board.where(cls.state == "done").order_by(cls.finished_at, cls.id).limit(limit))
         lanes = {t.id: [] for t in technicians}
@@ -434,22 +447,34 @@ class Job(BaseModel):
             query = query.for_update()
         return query.get()
 
+    def check_action(self, by, action):
+        """Refuse, saying why, an action this user may not take on this voucher now."""
+        if action == "amend":
+            require(by, "job.amend")
+            sources = AMEND_STATES
+        else:
+            spec = TRANSITIONS[action]
+            require(by, spec.permission)
+            if spec.permission == "job.work" and by.role == "technician" and self.technician_id != by.id:
+                raise Forbidden(N_("This job is not assigned to you."))
+            sources = spec.sources
+        if self.state not in sources:
+            raise RuleError(
+                N_("Voucher %(number)s is %(state)s: it cannot be changed that way now."),
+                number=self.number,
+                state=STATES[self.state],
+            )
+
     def _transition(self, action, by, version=None, note="", data=None, **changes):
         """Check who, from which state and which version; change; record the event."""
         spec = TRANSITIONS[action]
         require(by, spec.permission)
         with db.atomic():
             job = self._locked()
-            if spec.permission == "job.work" and by.role == "technician" and job.technician_id != by.id:
-                raise Forbidden(N_("This job is not assigned to you."))
             if version is not None and int(version) != job.version:
+                job.check_action(by, action)  # a refusal of the step says more than a conflict
                 raise job._conflict(action)
-            if job.state not in spec.sources:
-                raise RuleError(
-                    N_("Voucher %(number)s is %(state)s: it cannot be changed that way now."),
-                    number=job.number,
-                    state=STATES[job.state],
-                )
+            job.check_action(by, action)
             from_state = job.state
             for key, value in changes.items():
                 setattr(job, key, value)
@@ -515,8 +540,18 @@ class Job(BaseModel):
         """The technician is at the customer's site (到场)."""
         return self._transition("arrive", by, version, arrived_at=at or now())
 
-    def finish(self, by, signature, work_done, arrived_at=None, finished_at=None, parts=(),
-               version=None, note="", key=None):
+    def finish(
+        self,
+        by,
+        signature,
+        work_done,
+        arrived_at=None,
+        finished_at=None,
+        parts=(),
+        version=None,
+        note="",
+        key=None,
+    ):
         """The job is done and the customer signed the voucher (Art. 8, 10).
 
         ``key``: an idempotency key from the form; a repeated submission with the same key
@@ -531,23 +566,36 @@ class Job(BaseModel):
         signature = _checked_signature(signature, "completion")
 
         def work():
-            self._transition("finish", by, version, note=note, arrived_at=arrived_at,
-                             finished_at=finished_at, work_done=work_done)
+            self._transition(
+                "finish",
+                by,
+                version,
+                note=note,
+                arrived_at=arrived_at,
+                finished_at=finished_at,
+                work_done=work_done,
+            )
             self._save_parts(parts)
             self._sign(by, signature)
 
         return self._once(key, by, "finish", work)
 
-    def carry_back(self, by, signature, work_done="", arrived_at=None, version=None, note="",
-                   key=None):
+    def carry_back(self, by, signature, work_done="", arrived_at=None, version=None, note="", key=None):
         """Take the item back for repair (携回修护); the customer signs for the item taken."""
         signature = _checked_signature(signature, "item_taken")
         arrived_at = arrived_at or self.arrived_at or now()
         _check_times(arrived_at, now())
 
         def work():
-            self._transition("carry_back", by, version, note=note, arrived_at=arrived_at,
-                             carried_back=True, work_done=(work_done or "").strip())
+            self._transition(
+                "carry_back",
+                by,
+                version,
+                note=note,
+                arrived_at=arrived_at,
+                carried_back=True,
+                work_done=(work_done or "").strip(),
+            )
             self._sign(by, signature)
 
         return self._once(key, by, "carry_back", work)
@@ -603,11 +651,14 @@ class Job(BaseModel):
             if job.state not in AMEND_STATES:
                 raise RuleError(
                     N_("Voucher %(number)s is %(state)s: it cannot be changed that way now."),
-                    number=job.number, state=STATES[job.state],
+                    number=job.number,
+                    state=STATES[job.state],
                 )
             if "arrived_at" in changes or "finished_at" in changes:
-                _check_times(changes.get("arrived_at", job.arrived_at) or now(),
-                             changes.get("finished_at", job.finished_at) or now())
+                _check_times(
+                    changes.get("arrived_at", job.arrived_at) or now(),
+                    changes.get("finished_at", job.finished_at) or now(),
+                )
             diff = {}
             for field, value in changes.items():
                 if isinstance(value, str):
@@ -620,9 +671,18 @@ class Job(BaseModel):
             job.version += 1
             job.updated_at = now()
             job.save()
-            Event.record(by, job, "amend", job.state, job.state, reason,
-                         {k: [str(a) if a is not None else None, str(b) if b is not None else None]
-                          for k, (a, b) in diff.items()})
+            Event.record(
+                by,
+                job,
+                "amend",
+                job.state,
+                job.state,
+                reason,
+                {
+                    k: [str(a) if a is not None else None, str(b) if b is not None else None]
+                    for k, (a, b) in diff.items()
+                },
+            )
         self.__data__ = dict(job.__data__)
         self._dirty.clear()
         return self

@@ -10,7 +10,10 @@ class _Collector(logging.Handler):
         self.statements = []
 
     def emit(self, record):
-        self.statements.append(record.getMessage())
+        # peewee logs each statement as a (sql, params) tuple; other lines (the connection
+        # pool's) are not queries.
+        if isinstance(record.msg, tuple):
+            self.statements.append(record.getMessage())
 
 
 @contextlib.contextmanager

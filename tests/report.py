@@ -1,9 +1,20 @@
 """Figures the reliability tests collect; conftest writes them to tests/results/reliability.json."""
 
 NAMES = [
-    "routes_checked", "role_route_cases", "role_route_violations", "csrf_cases", "csrf_violations",
-    "hostile_strings_tried", "scripts_executed", "fuzz_examples", "fuzz_server_errors", "load_requests",
-    "load_errors", "load_p95_ms", "crash_writes_acknowledged", "crash_writes_lost",
+    "routes_checked",
+    "role_route_cases",
+    "role_route_violations",
+    "csrf_cases",
+    "csrf_violations",
+    "hostile_strings_tried",
+    "scripts_executed",
+    "fuzz_examples",
+    "fuzz_server_errors",
+    "load_requests",
+    "load_errors",
+    "load_p95_ms",
+    "crash_writes_acknowledged",
+    "crash_writes_lost",
 ]
 FIGURES = {}
 

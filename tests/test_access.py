@@ -4,9 +4,9 @@ import pytest
 from werkzeug.routing import IntegerConverter
 
 from models import Event
-from tests import report
 from models.permission import ACTIONS, permission_map
 from models.user import ROLES
+from tests import report
 from views.common import route_action
 
 

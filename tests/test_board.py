@@ -59,8 +59,11 @@ def test_garbage_position_is_treated_as_zero(client, auth, make):
 def test_dispatch_from_the_board_asks_for_an_immediate_poll(client, auth, make, users, dbc):
     job = make.job()
     auth.login("manager")
-    response = client.post(f"/jobs/{job.id}/dispatch", htmx=True,
-                           data={"technician": users["tech2"].id, "version": job.version, "origin": "board"})
+    response = client.post(
+        f"/jobs/{job.id}/dispatch",
+        htmx=True,
+        data={"technician": users["tech2"].id, "version": job.version, "origin": "board"},
+    )
     assert response.status_code == 204
     assert response.headers["HX-Trigger"] == "board-changed"
     assert Job.get_by_id(job.id).technician_id == users["tech2"].id

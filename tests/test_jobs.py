@@ -260,8 +260,9 @@ def test_concurrent_registrations_get_consecutive_numbers(app, make, users):
 def test_a_resent_finish_with_the_same_key_acts_once(make, users):
     job = make.job(state="on_site")
     for _ in range(2):
-        Job.get_by_id(job.id).finish(users["tech1"], make.signature(), "修好了", key="k-123",
-                                     parts=[("保险管", 1)])
+        Job.get_by_id(job.id).finish(
+            users["tech1"], make.signature(), "修好了", key="k-123", parts=[("保险管", 1)]
+        )
     job = Job.get_by_id(job.id)
     assert job.state == "done"
     assert Signature.select().where(Signature.job == job.id).count() == 1

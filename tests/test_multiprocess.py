@@ -28,9 +28,25 @@ def _free_port():
 def _serve(url, port):
     env = {**os.environ, "DATABASE_URL": url, "SECRET_KEY": SECRET}
     return subprocess.Popen(
-        [sys.executable, "-m", "gunicorn", "--no-control-socket", "--graceful-timeout", "1", "-w", "1",
-         "--threads", "2", "-b", f"127.0.0.1:{port}", "app:create_app()"],
-        cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        [
+            sys.executable,
+            "-m",
+            "gunicorn",
+            "--no-control-socket",
+            "--graceful-timeout",
+            "1",
+            "-w",
+            "1",
+            "--threads",
+            "2",
+            "-b",
+            f"127.0.0.1:{port}",
+            "app:create_app()",
+        ],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
     )
 
 
@@ -75,7 +91,9 @@ class Browser:
 @pytest.mark.backends("postgres")
 def test_change_through_one_process_appears_on_the_others_board(backend, pg_server, pg_template):
     name = f"sd_two_{os.getpid()}"
-    pg.admin_execute(pg_server, f"DROP DATABASE IF EXISTS {name}", f"CREATE DATABASE {name} TEMPLATE {pg_template}")
+    pg.admin_execute(
+        pg_server, f"DROP DATABASE IF EXISTS {name}", f"CREATE DATABASE {name} TEMPLATE {pg_template}"
+    )
     url = pg.database_url(pg_server, name)
     from models import Job, User, db
     from models.demo import load_demo
@@ -95,8 +113,9 @@ def test_change_through_one_process_appears_on_the_others_board(backend, pg_serv
         _wait(b)
         browser = Browser()
         browser.open(a + "/login")
-        status, _ = browser.open(a + "/login", {"username": "manager", "password": "demo1234",
-                                                "csrf_token": browser.token})
+        status, _ = browser.open(
+            a + "/login", {"username": "manager", "password": "demo1234", "csrf_token": browser.token}
+        )
         assert status == 303
         status, board = browser.open(b + "/board/")
         assert status == 200 and f'id="card-{job.id}"' in board
@@ -104,8 +123,10 @@ def test_change_through_one_process_appears_on_the_others_board(backend, pg_serv
         status, body = browser.open(f"{b}/board/poll?since={position}", headers={"HX-Request": "true"})
         assert status == 204 and body == ""
 
-        status, _ = browser.open(f"{a}/jobs/{job.id}/dispatch",
-                                 {"technician": tech.id, "version": job.version, "csrf_token": browser.token})
+        status, _ = browser.open(
+            f"{a}/jobs/{job.id}/dispatch",
+            {"technician": tech.id, "version": job.version, "csrf_token": browser.token},
+        )
         assert status == 303
 
         status, body = browser.open(f"{b}/board/poll?since={position}", headers={"HX-Request": "true"})

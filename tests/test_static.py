@@ -23,10 +23,15 @@ def test_static_urls_are_fingerprinted_cached_and_compressed(client):
     response = client.get(url, headers={"Accept-Encoding": "gzip, br"})
     assert response.status_code == 200
     assert response.headers["Content-Encoding"] == "gzip"
-    assert "immutable" in response.headers["Cache-Control"] and "max-age=31536000" in response.headers["Cache-Control"]
+    assert (
+        "immutable" in response.headers["Cache-Control"]
+        and "max-age=31536000" in response.headers["Cache-Control"]
+    )
     import gzip
 
-    assert gzip.decompress(response.data).startswith(b"var htmx") or len(gzip.decompress(response.data)) == 52182
+    assert (
+        gzip.decompress(response.data).startswith(b"var htmx") or len(gzip.decompress(response.data)) == 52182
+    )
 
 
 def test_html_is_compressed_when_asked(client):

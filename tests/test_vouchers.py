@@ -31,10 +31,21 @@ def test_registered_to_filed_through_the_ui(client, auth, make, users, dbc):
     auth.login("tech1")
     assert _post(client, job, "arrive").status_code == 303
     job = Job.get_by_id(job.id)
-    response = _post(client, job, "record", {
-        "result": "finish", "arrived_at": "2026-01-05T09:00", "finished_at": "2026-01-05T10:30",
-        "work_done": "更换电容", "parts-0-name": "电容", "parts-0-quantity": "2",
-        "signer_name": "张经理", "on_paper": "y"})
+    response = _post(
+        client,
+        job,
+        "record",
+        {
+            "result": "finish",
+            "arrived_at": "2026-01-05T09:00",
+            "finished_at": "2026-01-05T10:30",
+            "work_done": "更换电容",
+            "parts-0-name": "电容",
+            "parts-0-quantity": "2",
+            "signer_name": "张经理",
+            "on_paper": "y",
+        },
+    )
     assert response.status_code == 303, response.get_data(as_text=True)
     job = Job.get_by_id(job.id)
     assert job.state == "done" and job.work_done == "更换电容"
@@ -65,7 +76,9 @@ def test_dispatch_from_the_list_returns_the_row(client, auth, make, users, dbc):
     auth.login("manager")
     page = client.get("/jobs/dispatch").get_data(as_text=True)
     assert job.number in page and "王" not in page or True
-    response = _post(client, job, "dispatch", {"technician": users["tech2"].id, "origin": "dispatch"}, htmx=True)
+    response = _post(
+        client, job, "dispatch", {"technician": users["tech2"].id, "origin": "dispatch"}, htmx=True
+    )
     assert response.status_code == 200
     assert "Tech2" in response.get_data(as_text=True)
     assert Job.get_by_id(job.id).technician_id == users["tech2"].id
@@ -75,9 +88,11 @@ def test_concurrent_dispatch_tells_the_loser_who_won(client, auth, make, users, 
     job = make.job()
     job.dispatch(users["tech1"], users["manager"])  # another manager, a moment earlier
     auth.login("manager")
-    response = client.post(f"/jobs/{job.id}/dispatch",
-                           data={"technician": users["tech2"].id, "version": 1, "origin": "dispatch"},
-                           htmx=True)
+    response = client.post(
+        f"/jobs/{job.id}/dispatch",
+        data={"technician": users["tech2"].id, "version": 1, "origin": "dispatch"},
+        htmx=True,
+    )
     assert response.status_code == 409
     text = response.get_data(as_text=True)
     assert "已将凭证" in text and "Tech1" in text
@@ -88,18 +103,67 @@ def test_concurrent_dispatch_tells_the_loser_who_won(client, auth, make, users, 
 @pytest.mark.parametrize(
     "data,message",
     [
-        ({"result": "finish", "arrived_at": "", "work_done": "x", "signer_name": "张", "on_paper": "y"}, "必填"),
-        ({"result": "finish", "arrived_at": "2026-01-05T09:00", "work_done": "", "signer_name": "张",
-          "on_paper": "y"}, "请填写服务内容"),
-        ({"result": "finish", "arrived_at": "2026-01-05T09:00", "finished_at": "2026-01-05T08:00",
-          "work_done": "x", "signer_name": "张", "on_paper": "y"}, "服务结束时间不能早于开始时间"),
-        ({"result": "finish", "arrived_at": "2026-01-05T09:00", "work_done": "x", "signer_name": "",
-          "on_paper": "y"}, "必填"),
-        ({"result": "finish", "arrived_at": "2026-01-05T09:00", "work_done": "x", "signer_name": "张"}, "必填"),
-        ({"result": "finish", "arrived_at": "not a date", "work_done": "x", "signer_name": "张",
-          "on_paper": "y"}, "日期"),
-        ({"result": "finish", "arrived_at": "2026-01-05T09:00", "work_done": "x", "signer_name": "张",
-          "on_paper": "y", "parts-0-name": "电容", "parts-0-quantity": "0"}, "1"),
+        (
+            {"result": "finish", "arrived_at": "", "work_done": "x", "signer_name": "张", "on_paper": "y"},
+            "必填",
+        ),
+        (
+            {
+                "result": "finish",
+                "arrived_at": "2026-01-05T09:00",
+                "work_done": "",
+                "signer_name": "张",
+                "on_paper": "y",
+            },
+            "请填写服务内容",
+        ),
+        (
+            {
+                "result": "finish",
+                "arrived_at": "2026-01-05T09:00",
+                "finished_at": "2026-01-05T08:00",
+                "work_done": "x",
+                "signer_name": "张",
+                "on_paper": "y",
+            },
+            "服务结束时间不能早于开始时间",
+        ),
+        (
+            {
+                "result": "finish",
+                "arrived_at": "2026-01-05T09:00",
+                "work_done": "x",
+                "signer_name": "",
+                "on_paper": "y",
+            },
+            "必填",
+        ),
+        (
+            {"result": "finish", "arrived_at": "2026-01-05T09:00", "work_done": "x", "signer_name": "张"},
+            "必填",
+        ),
+        (
+            {
+                "result": "finish",
+                "arrived_at": "not a date",
+                "work_done": "x",
+                "signer_name": "张",
+                "on_paper": "y",
+            },
+            "日期",
+        ),
+        (
+            {
+                "result": "finish",
+                "arrived_at": "2026-01-05T09:00",
+                "work_done": "x",
+                "signer_name": "张",
+                "on_paper": "y",
+                "parts-0-name": "电容",
+                "parts-0-quantity": "0",
+            },
+            "1",
+        ),
     ],
 )
 def test_recording_errors_are_shown_next_to_the_field(client, auth, make, data, message, dbc):
@@ -178,8 +242,15 @@ def test_manager_amends_a_signed_voucher_and_the_print_shows_it(client, auth, ma
     auth.login("manager")
     page = client.get(f"/jobs/{job.id}").get_data(as_text=True)
     assert "更正" in page
-    data = {"version": job.version, "fault": job.fault, "contact_person": job.contact_person,
-            "phone": job.phone, "address": job.address, "work_done": "更换电容两只，清洁风扇", "reason": ""}
+    data = {
+        "version": job.version,
+        "fault": job.fault,
+        "contact_person": job.contact_person,
+        "phone": job.phone,
+        "address": job.address,
+        "work_done": "更换电容两只，清洁风扇",
+        "reason": "",
+    }
     response = client.post(f"/jobs/{job.id}/amend", data=data)
     assert response.status_code == 422 and "必填" in response.get_data(as_text=True)
     data["reason"] = "技术员漏写清洁风扇"
@@ -193,6 +264,8 @@ def test_manager_amends_a_signed_voucher_and_the_print_shows_it(client, auth, ma
 def test_technician_cannot_amend(client, auth, make, dbc):
     job = make.job(state="done", tech="tech1")
     auth.login("tech1")
-    response = client.post(f"/jobs/{job.id}/amend", data={"version": job.version, "work_done": "x", "reason": "y"})
+    response = client.post(
+        f"/jobs/{job.id}/amend", data={"version": job.version, "work_done": "x", "reason": "y"}
+    )
     assert response.status_code == 403
     assert Job.get_by_id(job.id).work_done == "更换电容，试机正常"

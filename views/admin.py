@@ -18,7 +18,7 @@ from models import Event, Permission, RuleError, Setting, User
 from models.permission import ACTIONS, permission_map
 from models.setting import DEFAULTS
 from models.user import MIN_PASSWORD, ROLE_LABELS, ROLES
-from views.common import BaseForm, EmptyForm, form_error, render, requires, see_other
+from views.common import BaseForm, EmptyForm, choices, form_error, render, requires, see_other
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 
@@ -28,7 +28,7 @@ USERNAME = Regexp(r"^[A-Za-z0-9_.-]+$", message=_l("Letters, digits, dot, dash a
 def _role_choices():
     from flask_babel import gettext
 
-    return [(role, gettext(ROLE_LABELS[role])) for role in ROLES]
+    return choices((role, gettext(ROLE_LABELS[role])) for role in ROLES)
 
 
 class UserForm(BaseForm):

@@ -7,7 +7,7 @@ from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from flask_wtf import FlaskForm
-from wtforms import StringField, TextAreaField
+from wtforms import SelectChoice, StringField, TextAreaField
 from wtforms.validators import ValidationError
 
 from models import can
@@ -107,6 +107,11 @@ def see_other(endpoint, **values):
 
 def allowed(action):
     return can(current_user, action)
+
+
+def choices(pairs):
+    """(value, label) pairs as the options of a select or radio field."""
+    return [SelectChoice(value, label) for value, label in pairs]
 
 
 CONTROL_CHARS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")

@@ -1,5 +1,212 @@
-"""Placeholder: routes arrive with the service spine."""
+"""Customer files (客户资料袋): search, the file, its equipment, contracts and service history."""
 
-from flask import Blueprint
+import re
+
+from flask import Blueprint, abort, request
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+from playhouse.flask_utils import PaginatedQuery
+from wtforms import DateField, RadioField, SelectMultipleField, StringField, TextAreaField
+from wtforms.validators import DataRequired, Length, Optional
+from wtforms.widgets import CheckboxInput, ListWidget
+
+from models import Contract, Customer, Equipment, Job, RuleError
+from models.customer import (
+    COVERAGE_LABELS,
+    CUSTOMER_KINDS,
+    contracts_with_equipment,
+    customers_with_phones,
+    equipment_with_coverage,
+)
+from views.common import BaseForm, choices, form_error, render, requires, see_other
 
 bp = Blueprint("customers", __name__, url_prefix="/customers")
+
+PAGE_SIZE = 25
+
+
+class CustomerForm(BaseForm):
+    kind = RadioField(
+        _l("Customer kind"), choices=choices((k, _l(v)) for k, v in CUSTOMER_KINDS.items()), default="company"
+    )
+    # The model says what is missing (name, phone): its messages are the ones users know.
+    name = StringField(_l("Customer name"), validators=[Length(max=100)])
+    contact_person = StringField(_l("Contact person"), validators=[Length(max=60)])
+    phone = TextAreaField(_l("Phone numbers (one per line)"), validators=[Length(max=400)])
+    address = StringField(_l("Address"), validators=[Length(max=200)])
+    notes = TextAreaField(_l("Notes"), validators=[Length(max=2000)])
+
+    def phone_numbers(self):
+        """The phone box split into numbers: one per line (commas and semicolons work too)."""
+        return [p.strip() for p in re.split(r"[\n,;，；]+", self.phone.data or "") if p.strip()]
+
+    def details(self):
+        """The file's fields as the model methods take them."""
+        return {
+            "kind": self.kind.data,
+            "name": (self.name.data or "").strip(),
+            "contact_person": (self.contact_person.data or "").strip(),
+            "address": (self.address.data or "").strip(),
+            "notes": (self.notes.data or "").strip(),
+        }
+
+
+class EquipmentForm(BaseForm):
+    product_model = StringField(_l("Product model"), validators=[Length(max=80)])
+    spec = StringField(_l("Specification"), validators=[Length(max=120)])
+    serial = StringField(_l("Serial number"), validators=[Length(max=80)])
+    purchase_date = DateField(_l("Purchase date"), validators=[Optional()])
+    purchase_place = StringField(_l("Place of purchase"), validators=[Length(max=120)])
+    warranty_end = DateField(_l("Free warranty until"), validators=[Optional()])
+    notes = TextAreaField(_l("Notes"), validators=[Length(max=2000)])
+
+    def register(self, by, customer):
+        """Equipment.register with this form's data."""
+        return Equipment.register(
+            by,
+            customer,
+            product_model=self.product_model.data or "",
+            spec=self.spec.data or "",
+            serial=self.serial.data or "",
+            purchase_date=self.purchase_date.data,
+            purchase_place=self.purchase_place.data or "",
+            warranty_end=self.warranty_end.data,
+            notes=(self.notes.data or "").strip(),
+        )
+
+
+class ContractForm(BaseForm):
+    number = StringField(_l("Contract number"), validators=[Length(max=40)])
+    start = DateField(_l("Start date"), validators=[DataRequired()])
+    end = DateField(_l("End date"), validators=[DataRequired()])
+    equipment = SelectMultipleField(
+        _l("Equipment covered"),
+        coerce=int,
+        widget=ListWidget(prefix_label=False),
+        option_widget=CheckboxInput(),
+        invalid_choice_message=_l("Choose only this customer's equipment."),
+    )
+    notes = TextAreaField(_l("Notes"), validators=[Length(max=2000)])
+
+
+def _customer(customer_id):
+    return Customer.get_or_none(Customer.id == customer_id) or abort(404)
+
+
+def _status(form):
+    return 422 if form.errors or form.form_errors else 200
+
+
+@bp.get("/")
+@requires("customers.view")
+def index():
+    """Customer files, all or those matching a phone, name, contact or serial fragment."""
+    q = request.args.get("q", "").strip()[:60]
+    query = Customer.search(q, limit=None) if q else Customer.select().order_by(Customer.name, Customer.id)
+    page = PaginatedQuery(query, paginate_by=PAGE_SIZE)
+    customers = customers_with_phones(page.get_object_list())
+    return render(
+        "customers/index.html",
+        block="results",
+        q=q,
+        page=page,
+        page_count=page.get_page_count(),
+        customers=customers,
+        kinds=CUSTOMER_KINDS,
+    )
+
+
+@bp.route("/new", methods=["GET", "POST"])
+@requires("customers.edit")
+def new():
+    """Open a new customer file."""
+    form = CustomerForm()
+    if form.validate_on_submit():
+        try:
+            customer = Customer.register(current_user, phones=form.phone_numbers(), **form.details())
+        except RuleError as error:
+            form_error(form, error)
+        else:
+            return see_other("customers.show", customer_id=customer.id)
+    return render("customers/form.html", form=form, customer=None, status=_status(form))
+
+
+@bp.get("/<int:customer_id>")
+@requires("customers.view")
+def show(customer_id):
+    """The file: details, phones, equipment and its coverage, contracts, every job done."""
+    customer = _customer(customer_id)
+    equipment = equipment_with_coverage(customer)
+    jobs = Job.visible_to(current_user, Job.with_people().where(Job.customer == customer))
+    return render(
+        "customers/show.html",
+        customer=customer,
+        phones=customer.phone_list,
+        equipment=equipment,
+        equipment_by_id={item.id: item for item in equipment},
+        contracts=contracts_with_equipment(customer),
+        jobs=list(jobs.order_by(Job.registered_at.desc(), Job.id.desc())),
+        coverage_labels=COVERAGE_LABELS,
+    )
+
+
+@bp.route("/<int:customer_id>/edit", methods=["GET", "POST"])
+@requires("customers.edit")
+def edit(customer_id):
+    """Change the file's details and phone numbers."""
+    customer = _customer(customer_id)
+    form = CustomerForm(obj=customer, phone="\n".join(customer.phone_list))
+    if form.validate_on_submit():
+        try:
+            customer.revise(current_user, form.phone_numbers(), **form.details())
+        except RuleError as error:
+            form_error(form, error)
+        else:
+            return see_other("customers.show", customer_id=customer.id)
+    return render("customers/form.html", form=form, customer=customer, status=_status(form))
+
+
+@bp.route("/<int:customer_id>/equipment/new", methods=["GET", "POST"])
+@requires("customers.edit")
+def new_equipment(customer_id):
+    """Add a product the customer bought to the file."""
+    customer = _customer(customer_id)
+    form = EquipmentForm()
+    if form.validate_on_submit():
+        try:
+            form.register(current_user, customer)
+        except RuleError as error:
+            form_error(form, error)
+        else:
+            return see_other("customers.show", customer_id=customer.id)
+    return render("customers/equipment_form.html", form=form, customer=customer, status=_status(form))
+
+
+@bp.route("/<int:customer_id>/contracts/new", methods=["GET", "POST"])
+@requires("customers.edit")
+def new_contract(customer_id):
+    """Record a maintenance contract (商品保养合同书) and the equipment it covers."""
+    customer = _customer(customer_id)
+    items = list(Equipment.select().where(Equipment.customer == customer).order_by(Equipment.id))
+    form = ContractForm()
+    form.equipment.choices = choices(
+        (item.id, " · ".join(x for x in (item.label, item.serial) if x)) for item in items
+    )
+    if form.validate_on_submit():
+        try:
+            Contract.register(
+                current_user,
+                customer,
+                form.number.data,
+                form.start.data,
+                form.end.data,
+                form.equipment.data,
+                notes=(form.notes.data or "").strip(),
+            )
+        except RuleError as error:
+            form_error(form, error)
+        else:
+            return see_other("customers.show", customer_id=customer.id)
+    return render(
+        "customers/contract_form.html", form=form, customer=customer, items=items, status=_status(form)
+    )

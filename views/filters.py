@@ -3,12 +3,11 @@
 import datetime
 
 from flask_babel import format_date, format_datetime, format_decimal, get_locale, gettext
-from flask import current_app
 from flask_login import current_user
 
 from models import can
-from models.job import EVENT_LABELS, SERVICE_TYPES, STATES
 from models.base import now, to_local
+from models.job import EVENT_LABELS, SERVICE_TYPES, STATES
 
 
 def money(fen):
@@ -66,7 +65,5 @@ def register(app):
         return {
             "allowed": lambda action: can(current_user, action),
             "now_local": lambda: local_datetime(now()),
-            # Lets the navigation link screens only once their blueprint has routes.
-            "url_endpoints": current_app.view_functions,
             "current_locale": "zh_CN" if get_locale().language == "zh" else "en",
         }

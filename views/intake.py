@@ -1,5 +1,241 @@
-"""Placeholder: routes arrive with the service spine."""
+"""Intake (Art. 7): the clerk registers a call on one screen while the customer talks.
 
-from flask import Blueprint
+The screen is one template with four fragments: the search results, the inline new-customer
+form, the workspace (customer panel and registration form) and the service-type proposal
+inside it. Every fragment has a plain URL that renders the whole page without JavaScript.
+"""
+
+from flask import Blueprint, abort, make_response, request, url_for
+from flask_babel import gettext
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+from wtforms import (
+    BooleanField,
+    HiddenField,
+    IntegerField,
+    RadioField,
+    SelectField,
+    StringField,
+    TextAreaField,
+)
+from wtforms.validators import Length, Optional
+from wtforms.widgets import HiddenInput
+
+from models import Customer, Equipment, Job, RuleError
+from models.base import N_
+from models.customer import COVERAGE_LABELS, customers_with_phones, equipment_with_coverage
+from models.job import CHANNELS, SERVICE_TYPES
+from views.common import BaseForm, choices, form_error, is_htmx, render, render_block, requires, see_other
+from views.customers import CustomerForm, EquipmentForm
 
 bp = Blueprint("intake", __name__, url_prefix="/intake")
+
+PAGE = "intake/index.html"
+RESULTS = 10
+
+
+class RegisterForm(BaseForm):
+    customer = IntegerField(widget=HiddenInput(), validators=[Optional()])
+    equipment = IntegerField(_l("Equipment"), validators=[Optional()])
+    internal = BooleanField(_l("Internal work, no customer"))
+    channel = RadioField(
+        _l("Request came in by"), choices=choices((k, _l(v)) for k, v in CHANNELS.items()), default="phone"
+    )
+    # The model says when the fault is missing, in the words of the regulation.
+    fault = TextAreaField(_l("Fault, as the customer describes it"), validators=[Length(max=2000)])
+    preferred_time = StringField(_l("Preferred time"), validators=[Length(max=60)])
+    service_type = SelectField(
+        _l("Service type"), choices=choices(SERVICE_TYPES.items()), validators=[Optional()]
+    )
+    # The type the page proposed: left unchanged, the model decides again on submit.
+    proposed_type = HiddenField()
+    type_reason = StringField(_l("Reason for a different type"), validators=[Length(max=200)])
+    contact_person = StringField(_l("Contact for this call"), validators=[Length(max=60)])
+    phone = StringField(_l("Phone for this call"), validators=[Length(max=40)])
+
+
+def _customer(customer_id):
+    return Customer.get_or_none(Customer.id == customer_id) if customer_id else None
+
+
+def _workspace(form, customer):
+    """The customer panel and the registration form: equipment, coverage, open jobs, proposal."""
+    equipment = equipment_with_coverage(customer) if customer else []
+    by_id = {item.id: item for item in equipment}
+    form.customer.data = customer.id if customer else None
+    if form.equipment.data not in by_id:
+        form.equipment.data = equipment[0].id if len(equipment) == 1 else None
+    selected = by_id.get(form.equipment.data)
+    proposed = Job.propose_type(selected) if selected else None
+    previous = form.proposed_type.data
+    # Keep a type the clerk changed; follow the proposal when it changed (other equipment).
+    if proposed and (form.service_type.data in (None, "", previous) or previous != proposed):
+        form.service_type.data = proposed
+    form.proposed_type.data = proposed or ""
+    form.service_type.choices = choices(
+        (key, gettext("%(type)s (proposed)", type=gettext(label)) if key == proposed else gettext(label))
+        for key, label in SERVICE_TYPES.items()
+    )
+    return {
+        "form": form,
+        "customer": customer,
+        "phones": customer.phone_list if customer else [],
+        "equipment": equipment,
+        "selected": selected,
+        "proposed": proposed,
+        "open_jobs": Job.open_for_equipment(list(by_id)),
+        "coverage_labels": COVERAGE_LABELS,
+        "service_types": SERVICE_TYPES,
+    }
+
+
+def _page(form=None, customer=None, q="", new_customer=None, add_equipment=None, **extra):
+    """Everything the intake page shows; a fragment uses its part."""
+    results = customers_with_phones(Customer.search(q, limit=RESULTS)) if q else []
+    return {
+        "q": q,
+        "results": results,
+        "new_customer": new_customer or CustomerForm(prefix="nc", formdata=None),
+        "add_equipment": add_equipment or EquipmentForm(prefix="eq", formdata=None),
+        **_workspace(form or RegisterForm(formdata=None), customer),
+        **extra,
+    }
+
+
+@bp.get("/")
+@requires("intake.register")
+def index():
+    """The intake screen: find the caller, pick the equipment, write the fault, register."""
+    form = RegisterForm(formdata=None, equipment=request.args.get("equipment", type=int))
+    registered = None
+    if request.args.get("registered", type=int):
+        registered = Job.get_or_none(Job.id == request.args.get("registered", type=int))
+        if registered is not None and not registered.can_view(current_user):
+            registered = None
+    context = _page(
+        form,
+        _customer(request.args.get("customer", type=int)),
+        q=request.args.get("q", "").strip()[:60],
+        registered=registered,
+    )
+    return render(PAGE, **context)
+
+
+@bp.get("/search")
+@requires("intake.register")
+def search():
+    """Type-ahead: customers matching a phone, name or serial-number fragment."""
+    return render(PAGE, block="results", **_page(q=request.args.get("q", "").strip()[:60]))
+
+
+@bp.get("/customer/<int:customer_id>")
+@requires("intake.register")
+def customer(customer_id):
+    """The customer panel with the registration form for this customer."""
+    found = _customer(customer_id) or abort(404)
+    return render(PAGE, block="workspace", **_page(customer=found))
+
+
+@bp.get("/propose")
+@requires("intake.register")
+def propose():
+    """The service type proposed for one piece of equipment (Art. 6), with its reason."""
+    item = Equipment.get_or_none(Equipment.id == request.args.get("equipment", type=int)) or abort(404)
+    form = RegisterForm(formdata=None, equipment=item.id)
+    return render(PAGE, block="proposal", **_page(form, item.customer))
+
+
+@bp.post("/customers")
+@requires("customers.edit")
+def new_customer():
+    """Open a customer file without leaving the screen; answer with the new customer's panel."""
+    form = CustomerForm(prefix="nc")
+    if form.validate_on_submit():
+        try:
+            created = Customer.register(current_user, phones=form.phone_numbers(), **form.details())
+        except RuleError as error:
+            form_error(form, error)
+        else:
+            if not is_htmx():
+                return see_other("intake.index", customer=created.id)
+            # What the clerk already typed in the registration form comes along (hx-include).
+            context = _page(RegisterForm(), created)
+            body = render_block(PAGE, "workspace", **context) + render_block(
+                PAGE, "new_customer", oob=True, **context
+            )
+            response = make_response(body)
+            response.vary.add("HX-Request")
+            response.headers["HX-Push-Url"] = url_for("intake.index", customer=created.id)
+            return response
+    if is_htmx():
+        response = render(PAGE, block="new_customer", status=422, **_page(new_customer=form))
+        response.headers["HX-Retarget"] = "#new-customer"
+        response.headers["HX-Reswap"] = "outerHTML"
+        return response
+    return render(PAGE, status=422, **_page(new_customer=form))
+
+
+@bp.post("/customer/<int:customer_id>/equipment")
+@requires("customers.edit")
+def add_equipment(customer_id):
+    """Add equipment to the caller's file; answer with the panel, the new equipment chosen."""
+    found = _customer(customer_id) or abort(404)
+    equipment_form = EquipmentForm(prefix="eq")
+    form = RegisterForm()  # what the clerk already typed comes along (hx-include)
+    if equipment_form.validate_on_submit():
+        try:
+            item = equipment_form.register(current_user, found)
+        except RuleError as error:
+            form_error(equipment_form, error)
+        else:
+            if not is_htmx():
+                return see_other("intake.index", customer=found.id, equipment=item.id)
+            form.equipment.data = item.id
+            return render(PAGE, block="workspace", **_page(form, found))
+    return render(PAGE, block="workspace", status=422, **_page(form, found, add_equipment=equipment_form))
+
+
+@bp.post("/register")
+@requires("intake.register")
+def register():
+    """Record the call in the service register and give it its voucher number (Art. 7)."""
+    form = RegisterForm()
+    form.service_type.choices = choices(SERVICE_TYPES.items())
+    found = _customer(form.customer.data)
+    if form.validate_on_submit():
+        try:
+            job = _register(form, found)
+        except RuleError as error:
+            form_error(form, error)
+        else:
+            return see_other("intake.index", registered=job.id)
+    return render(PAGE, block="workspace", status=422, **_page(form, found))
+
+
+def _register(form, customer):
+    """Job.register with the form's data; a call without a customer must say it is internal work."""
+    if customer is None:
+        if not form.internal.data:
+            raise RuleError(N_("Find the caller's file first, or tick internal work."), field="internal")
+        equipment, service_type = None, "internal"
+    else:
+        equipment = None
+        if form.equipment.data:
+            equipment = Equipment.get_or_none(Equipment.id == form.equipment.data)
+        if equipment is None:
+            raise RuleError(N_("Choose the customer's equipment."), field="equipment")
+        # Left as proposed: the model proposes again from today's warranty and contracts.
+        chosen = form.service_type.data
+        service_type = None if not chosen or chosen == form.proposed_type.data else chosen
+    return Job.register(
+        current_user,
+        customer=customer,
+        equipment=equipment,
+        channel=form.channel.data,
+        fault=form.fault.data,
+        preferred_time=form.preferred_time.data,
+        service_type=service_type,
+        type_reason=form.type_reason.data,
+        contact_person=(form.contact_person.data or "").strip(),
+        phone=(form.phone.data or "").strip() or None,
+    )

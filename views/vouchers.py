@@ -18,11 +18,21 @@ from wtforms import (
     TextAreaField,
 )
 from wtforms import Form as PlainForm
-from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
+from wtforms.validators import AnyOf, DataRequired, InputRequired, Length, NumberRange, Optional
+from wtforms.widgets import HiddenInput
 
 from models import Conflict, Event, Job, RuleError, Signature, User
-from models.base import local_tz
-from views.common import BaseForm, form_error, is_htmx, no_control_characters, render, requires, see_other
+from models.base import N_, local_tz
+from views.common import (
+    BaseForm,
+    choices,
+    form_error,
+    is_htmx,
+    no_control_characters,
+    render,
+    requires,
+    see_other,
+)
 
 bp = Blueprint("vouchers", __name__, url_prefix="/jobs")
 
@@ -30,8 +40,8 @@ bp = Blueprint("vouchers", __name__, url_prefix="/jobs")
 class VersionForm(BaseForm):
     """A button-only transition: CSRF plus the version the user saw."""
 
-    version = HiddenField()
-    origin = HiddenField()
+    version = IntegerField(widget=HiddenInput(), validators=[Optional()])
+    origin = HiddenField(validators=[Optional(), AnyOf(("", "dispatch", "countersign", "board"))])
 
 
 class DispatchForm(VersionForm):
@@ -52,7 +62,7 @@ class RecordForm(VersionForm):
 
     result = RadioField(
         _l("Result"),
-        choices=[("finish", _l("Finished on site")), ("carry_back", _l("Carried back for repair"))],
+        choices=choices([("finish", _l("Finished on site")), ("carry_back", _l("Carried back for repair"))]),
         default="finish",
     )
     arrived_at = DateTimeLocalField(_l("Arrived at"), validators=[InputRequired()])
@@ -60,9 +70,7 @@ class RecordForm(VersionForm):
     work_done = TextAreaField(_l("Work done"), validators=[Length(max=2000)])
     parts = FieldList(FormField(PartForm), min_entries=3, max_entries=10)
     signer_name = StringField(_l("Customer who signed"), validators=[DataRequired(), Length(max=60)])
-    on_paper = BooleanField(
-        _l("The customer signed the paper voucher"), validators=[DataRequired()]
-    )
+    on_paper = BooleanField(_l("The customer signed the paper voucher"), validators=[DataRequired()])
 
 
 class AmendForm(VersionForm):
@@ -80,10 +88,23 @@ class AmendForm(VersionForm):
 
 def _amend_form(job):
     return AmendForm(
-        formdata=None, version=job.version, fault=job.fault, contact_person=job.contact_person,
-        phone=job.phone, address=job.address, work_done=job.work_done,
-        arrived_at=_to_local(job.arrived_at), finished_at=_to_local(job.finished_at),
+        formdata=None,
+        version=job.version,
+        fault=job.fault,
+        contact_person=job.contact_person,
+        phone=job.phone,
+        address=job.address,
+        work_done=job.work_done,
+        arrived_at=_to_local(job.arrived_at),
+        finished_at=_to_local(job.finished_at),
     )
+
+
+def _field_error(form, error):
+    """A refused field goes next to the field; a refused step (state, conflict) is a message."""
+    if isinstance(error, Conflict) or error.field is None:
+        raise error
+    form_error(form, error)
 
 
 def _job_for(user, job_id):
@@ -110,7 +131,7 @@ def _to_local(utc_naive):
 
 def _dispatch_form(job, **kwargs):
     form = DispatchForm(version=job.version, **kwargs)
-    form.technician.choices = [(0, "—")] + [(t.id, t.full_name) for t in User.active_technicians()]
+    form.technician.choices = choices([(0, "—")] + [(t.id, t.full_name) for t in User.active_technicians()])
     return form
 
 
@@ -145,7 +166,10 @@ def print_voucher(job_id):
     """The voucher as the one-page paper form."""
     job = _job_for(current_user, job_id)
     return render(
-        "vouchers/print.html", job=job, parts=list(job.parts), signatures=job.signatures_list(),
+        "vouchers/print.html",
+        job=job,
+        parts=list(job.parts),
+        signatures=job.signatures_list(),
         history=list(Event.history(job)),
     )
 
@@ -183,15 +207,16 @@ def _after(job, origin):
 def dispatch(job_id):
     """Dispatch (派工) or re-dispatch a voucher to a technician."""
     job = _job_for(current_user, job_id)
+    job.check_action(current_user, "dispatch")
     form = _dispatch_form(job)
     if form.validate_on_submit():
         technician = User.get_or_none(User.id == form.technician.data)
         try:
             job.dispatch(technician, by=current_user, version=form.version.data or None)
         except RuleError as error:
-            if isinstance(error, Conflict) or form.origin.data:
+            if form.origin.data:
                 raise
-            form_error(form, error)
+            _field_error(form, error)
         else:
             return _after(job, form.origin.data)
     return _page(job, status=422, dispatch_form=form)
@@ -201,7 +226,7 @@ def _simple(job_id, method_name, **kwargs):
     job = _job_for(current_user, job_id)
     form = VersionForm()
     if not form.validate_on_submit():
-        abort(400)
+        raise RuleError(N_("This form is damaged. Reload the page."))
     getattr(job, method_name)(by=current_user, version=form.version.data or None, **kwargs)
     return _after(job, form.origin.data)
 
@@ -232,14 +257,13 @@ def file(job_id):
 def void(job_id):
     """Void the voucher with a reason (作废); it keeps its number."""
     job = _job_for(current_user, job_id)
+    job.check_action(current_user, "void")
     form = VoidForm()
     if form.validate_on_submit():
         try:
             job.void(current_user, form.reason.data, version=form.version.data or None)
         except RuleError as error:
-            if isinstance(error, Conflict):
-                raise
-            form_error(form, error)
+            _field_error(form, error)
         else:
             return see_other("vouchers.show", job_id=job.id)
     return _page(job, status=422, void_form=form)
@@ -250,23 +274,32 @@ def void(job_id):
 def record(job_id):
     """Enter the service from the signed paper voucher: finished, or carried back for repair."""
     job = _job_for(current_user, job_id)
+    job.check_action(current_user, "finish")  # finish is possible wherever carrying back is
     form = RecordForm()
     if form.validate_on_submit():
         signature = {"signer_name": form.signer_name.data, "on_paper": True}
         try:
             if form.result.data == "carry_back":
-                job.carry_back(current_user, signature, form.work_done.data,
-                               arrived_at=_to_utc(form.arrived_at.data), version=form.version.data or None)
+                job.carry_back(
+                    current_user,
+                    signature,
+                    form.work_done.data,
+                    arrived_at=_to_utc(form.arrived_at.data),
+                    version=form.version.data or None,
+                )
             else:
                 parts = [(p.form.name.data, p.form.quantity.data) for p in form.parts if p.form.name.data]
-                job.finish(current_user, signature, form.work_done.data,
-                           arrived_at=_to_utc(form.arrived_at.data),
-                           finished_at=_to_utc(form.finished_at.data), parts=parts,
-                           version=form.version.data or None)
+                job.finish(
+                    current_user,
+                    signature,
+                    form.work_done.data,
+                    arrived_at=_to_utc(form.arrived_at.data),
+                    finished_at=_to_utc(form.finished_at.data),
+                    parts=parts,
+                    version=form.version.data or None,
+                )
         except RuleError as error:
-            if isinstance(error, Conflict):
-                raise
-            form_error(form, error)
+            _field_error(form, error)
         else:
             return see_other("vouchers.show", job_id=job.id)
     return _page(job, status=422, record_form=form)
@@ -277,19 +310,24 @@ def record(job_id):
 def amend(job_id):
     """Correct a signed voucher with a reason; the history and the print show it."""
     job = _job_for(current_user, job_id)
+    job.check_action(current_user, "amend")
     form = AmendForm()
     if form.validate_on_submit():
         try:
             job.amend(
-                current_user, form.reason.data, version=form.version.data or None,
-                fault=form.fault.data, contact_person=form.contact_person.data, phone=form.phone.data,
-                address=form.address.data, work_done=form.work_done.data,
-                arrived_at=_to_utc(form.arrived_at.data), finished_at=_to_utc(form.finished_at.data),
+                current_user,
+                form.reason.data,
+                version=form.version.data or None,
+                fault=form.fault.data,
+                contact_person=form.contact_person.data,
+                phone=form.phone.data,
+                address=form.address.data,
+                work_done=form.work_done.data,
+                arrived_at=_to_utc(form.arrived_at.data),
+                finished_at=_to_utc(form.finished_at.data),
             )
         except RuleError as error:
-            if isinstance(error, Conflict):
-                raise
-            form_error(form, error)
+            _field_error(form, error)
         else:
             return see_other("vouchers.show", job_id=job.id)
     return _page(job, status=422, amend_form=form)
@@ -301,15 +339,20 @@ def dispatch_list():
     """Work waiting for dispatch (carried-over first) and dispatched work not yet started."""
     waiting = list(Job.awaiting_dispatch())
     started = list(Job.with_people().where(Job.state == "dispatched").order_by(Job.dispatched_at))
-    return render("vouchers/dispatch.html", waiting=waiting, started=started,
-                  technicians=list(User.active_technicians()))
+    return render(
+        "vouchers/dispatch.html",
+        waiting=waiting,
+        started=started,
+        technicians=list(User.active_technicians()),
+    )
 
 
 @bp.get("/queue")
 @requires("job.file")
 def queue():
     """Vouchers awaiting countersignature (manager), then awaiting filing (Art. 10)."""
-    return render("vouchers/queue.html", to_countersign=list(Job.awaiting_countersign()),
-                  to_file=list(Job.awaiting_filing()))
-
-
+    return render(
+        "vouchers/queue.html",
+        to_countersign=list(Job.awaiting_countersign()),
+        to_file=list(Job.awaiting_filing()),
+    )
