@@ -19,7 +19,7 @@ import pytest
 
 from models import Event, Job, User, db
 from tests import report
-from tests.conftest import PNG_1x1, SECRET, _make_app
+from tests.conftest import SECRET, PNG_1x1, _make_app
 from tests.liveserver import Client, Gunicorn
 
 pytestmark = pytest.mark.load
