@@ -9,27 +9,24 @@ from wrk in a separate process; page weight from a cold headless Chromium.
 
 import argparse
 import datetime
-import http.cookiejar
 import json
 import os
 import platform
 import re
 import shutil
-import signal
 import socket
 import subprocess
 import sys
 import tempfile
 import time
-import urllib.parse
-import urllib.request
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, ROOT)
+
+from tests.liveserver import AGENT, Client, Gunicorn  # noqa: E402
+
 RESULTS = os.path.join(ROOT, "bench", "results")
 SECRET = "bench-secret"
-# One user agent for every client: Flask-Login's session protection ties a session to it.
-AGENT = "sd-bench/1"
 NAMES = [
     "board_200_p50_ms",
     "board_200_p95_ms",
@@ -63,93 +60,13 @@ TARGETS = {
 }
 
 
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+class Server(Gunicorn):
+    """The production server as deployed: gunicorn, 2 workers, with an access log to read
+    each request's server-side time from."""
 
-
-class Client:
-    """A signed-in HTTP client: cookies, the CSRF token from the last page, no redirects."""
-
-    def __init__(self, base):
-        self.base = base
-        self.jar = http.cookiejar.CookieJar()
-
-        class NoRedirect(urllib.request.HTTPRedirectHandler):
-            def redirect_request(self, *args, **kwargs):
-                return None
-
-        self.opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(self.jar), NoRedirect)
-        self.token = None
-
-    def open(self, path, data=None, headers=None):
-        body = urllib.parse.urlencode(data).encode() if data is not None else None
-        request = urllib.request.Request(
-            self.base + path, data=body, headers={"User-Agent": AGENT, **(headers or {})}
-        )
-        try:
-            response = self.opener.open(request, timeout=30)
-        except urllib.error.HTTPError as error:
-            response = error
-        text = response.read().decode("utf-8", "replace")
-        found = re.search(r'name="csrf-token" content="([^"]+)"', text)
-        if found:
-            self.token = found.group(1)
-        return response.status, text
-
-    def login(self, username, password):
-        self.open("/login")
-        status, _ = self.open(
-            "/login", {"username": username, "password": password, "csrf_token": self.token}
-        )
-        if status != 303:
-            raise RuntimeError(f"login as {username} failed ({status})")
-        self.open("/")
-        return self
-
-    @property
-    def cookie(self):
-        return "; ".join(f"{c.name}={c.value}" for c in self.jar)
-
-
-class Server:
     def __init__(self, url, workdir, workers=2):
-        self.port = free_port()
-        self.base = f"http://127.0.0.1:{self.port}"
-        self.log = os.path.join(workdir, f"access-{self.port}.log")
-        env = {**os.environ, "DATABASE_URL": url, "SECRET_KEY": SECRET, "WEB_CONCURRENCY": str(workers)}
-        self.proc = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "gunicorn",
-                "-c",
-                os.path.join(ROOT, "gunicorn.conf.py"),
-                "--no-control-socket",
-                "--graceful-timeout",
-                "1",
-                "-b",
-                f"127.0.0.1:{self.port}",
-                "--access-logfile",
-                self.log,
-                "--access-logformat",
-                "%(m)s %(U)s?%(q)s %(s)s %(D)s %(B)s",
-                "app:create_app()",
-            ],
-            cwd=ROOT,
-            env=env,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
-        deadline = time.time() + 30
-        while time.time() < deadline:
-            try:
-                urllib.request.urlopen(self.base + "/healthz", timeout=1)
-                return
-            except OSError:
-                time.sleep(0.2)
-        raise RuntimeError("gunicorn did not start")
+        self.log = os.path.join(workdir, f"access-{time.monotonic_ns()}.log")
+        super().__init__(url, SECRET, workers=workers, access_log=self.log)
 
     def times(self, marker, statuses=None):
         """Server-side milliseconds of every logged request whose URL contains ``marker``."""
@@ -162,23 +79,17 @@ class Server:
         return out
 
     def worker_rss_mb(self):
-        children = subprocess.run(
-            ["pgrep", "-P", str(self.proc.pid)], capture_output=True, text=True
-        ).stdout.split()
         values = []
-        for pid in children:
+        for pid in self.worker_pids():
             with open(f"/proc/{pid}/status") as fh:
                 for line in fh:
                     if line.startswith("VmRSS:"):
                         values.append(int(line.split()[1]) / 1024)
         return max(values) if values else None
 
-    def stop(self):
-        self.proc.send_signal(signal.SIGTERM)
-        try:
-            self.proc.wait(10)
-        except subprocess.TimeoutExpired:
-            self.proc.kill()
+
+def cookie_header(client):
+    return "; ".join(f"{k}={v}" for k, v in client.cookies.items())
 
 
 def wrk(url, cookie, seconds, connections=1, threads=1):
@@ -248,7 +159,7 @@ def page_weight(server, client, path):
         )
         context = browser.new_context(viewport={"width": 390, "height": 844}, user_agent=AGENT)
         context.add_cookies(
-            [{"name": c.name, "value": c.value, "domain": "127.0.0.1", "path": "/"} for c in client.jar]
+            [{"name": k, "value": v, "domain": "127.0.0.1", "path": "/"} for k, v in client.cookies.items()]
         )
         page = context.new_page()
         finished = []
@@ -288,7 +199,11 @@ def prepare(url, active, filed):
         if filed:
             seed_history(filed, techs, users["manager"], users["clerk"])
         db.execute_sql("ANALYZE")
-        tech_job = Job.select(Job.id).where(Job.technician == techs[0].id, Job.state == "on_site").scalar()
+        tech_job = (
+            Job.select(Job.id)
+            .where(Job.technician == techs[0].id, Job.state.in_(("dispatched", "on_site", "in_repair")))
+            .scalar()
+        )
     if hasattr(db.obj, "close_all"):
         db.close_all()
     return time.time() - started, tech_job
@@ -311,25 +226,25 @@ def main():
         server = Server(url, workdir)
         try:
             manager = Client(server.base).login("manager", "bench-pass-1")
-            times = measure(server, "/board/", manager.cookie, "board200", seconds)
+            times = measure(server, "/board/", cookie_header(manager), "board200", seconds)
             results["board_200_p50_ms"] = percentile(times, 50)
             results["board_200_p95_ms"] = percentile(times, 95)
             notes["board_200_requests"] = len(times)
             results["board_200_rps_c8"] = wrk(
-                f"{server.base}/board/?bench=c8", manager.cookie, seconds * 2, 8, 2
+                f"{server.base}/board/?bench=c8", cookie_header(manager), seconds * 2, 8, 2
             )
-            status, html = manager.open("/board/")
+            status, _, html = manager.get("/board/")
             position = re.search(r'data-position="(\d+)"', html).group(1)
-            times = measure(server, f"/board/poll?since={position}", manager.cookie, "poll", seconds)
+            times = measure(server, f"/board/poll?since={position}", cookie_header(manager), "poll", seconds)
             results["poll_nochange_p50_ms"] = percentile(times, 50)
-            size, line = wire_bytes(server, f"/board/poll?since={position}", manager.cookie)
+            size, line = wire_bytes(server, f"/board/poll?since={position}", cookie_header(manager))
             results["poll_nochange_bytes"] = size
             notes["poll_status"] = line
             results["dispatch_p50_ms"] = _dispatch(server, manager)
             tech_path = f"/tech/jobs/{tech_job}"
-            if manager.open(tech_path)[0] != 404:
+            if manager.get(tech_path)[0] != 404:
                 tech = Client(server.base).login("tech1", "bench-pass-1")
-                times = measure(server, tech_path, tech.cookie, "techjob", seconds)
+                times = measure(server, tech_path, cookie_header(tech), "techjob", seconds)
                 results["tech_job_p50_ms"] = percentile(times, 50)
                 results["tech_job_page_bytes"], results["tech_job_page_requests"] = page_weight(
                     server, tech, tech_path
@@ -348,17 +263,17 @@ def main():
         server = Server(url, workdir)
         try:
             manager = Client(server.base).login("manager", "bench-pass-1")
-            times = measure(server, "/board/", manager.cookie, "board2000", seconds)
+            times = measure(server, "/board/", cookie_header(manager), "board2000", seconds)
             results["board_2000_p50_ms"] = percentile(times, 50)
             start = (datetime.date.today() - datetime.timedelta(days=400)).isoformat()
             end = datetime.date.today().isoformat()
             times = measure(
-                server, f"/register/?from={start}&to={end}&q=6234", manager.cookie, "search", seconds
+                server, f"/register/?from={start}&to={end}&q=6234", cookie_header(manager), "search", seconds
             )
             results["register_search_p50_ms"] = percentile(times, 50)
-            status, _ = manager.open("/dashboard/")
+            status, _, _ = manager.get("/dashboard/")
             if status == 200:
-                times = measure(server, "/dashboard/", manager.cookie, "dashboard", seconds)
+                times = measure(server, "/dashboard/", cookie_header(manager), "dashboard", seconds)
                 results["dashboard_year_p50_ms"] = percentile(times, 50)
             rss = server.worker_rss_mb()
             results["worker_rss_mb"] = round(max(results["worker_rss_mb"] or 0, rss or 0), 1)
@@ -392,7 +307,7 @@ def main():
 
 def _dispatch(server, manager, count=200):
     """Re-dispatch jobs between two technicians through the real endpoint; server-side p50."""
-    status, html = manager.open("/jobs/dispatch")
+    status, _, html = manager.get("/jobs/dispatch")
     ids = re.findall(r'<article class="row card[^"]*" id="job-(\d+)"', html)
     techs = re.findall(r'<option value="(\d+)"', html)
     techs = sorted(set(techs), key=int)[:2]
@@ -400,10 +315,10 @@ def _dispatch(server, manager, count=200):
         return None
     for i in range(count):
         job_id = ids[i % len(ids)]
-        manager.open(
+        manager.post(
             f"/jobs/{job_id}/dispatch?bench=dispatch",
-            {"technician": techs[(i // len(ids)) % 2], "csrf_token": manager.token, "origin": "dispatch"},
-            headers={"HX-Request": "true"},
+            {"technician": techs[(i // len(ids)) % 2], "origin": "dispatch"},
+            htmx=True,
         )
     # A job already with that technician is refused (409): only successful dispatches count.
     return percentile(server.times("bench=dispatch", statuses=("200", "204")), 50)

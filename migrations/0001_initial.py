@@ -1,4 +1,4 @@
-# Generated from a schema diff on 2026-11-27 09:28.
+# Generated from a schema diff on 2026-11-27 10:07.
 from peewee import *
 
 
@@ -116,6 +116,7 @@ def up(migrator, db):
         service_type = CharField(max_length=10)
         proposed_type = CharField(max_length=10)
         type_reason = CharField(max_length=200, default='')
+        search_text = TextField(default='')
         registered_at = DateTimeField()
         register_day = DateField(index=True)
         registered_by = ForeignKeyField(User)

@@ -43,6 +43,7 @@ ACTIONS = {
     "job.amend": (N_("Amend signed vouchers"), ("manager",), False),
     "reconcile.view": (N_("Daily reconciliation"), ("manager", "clerk"), False),
     "board.view": (N_("Dispatch board"), ("manager",), False),
+    "dashboard.view": (N_("Department dashboard"), ("manager", "admin"), False),
     "tech.jobs": (N_("Own job list (technician)"), ("technician",), False),
 }
 

@@ -4,6 +4,7 @@ from views.admin import bp as admin_bp
 from views.auth import bp as auth_bp
 from views.board import bp as board_bp
 from views.customers import bp as customers_bp
+from views.dashboard import bp as dashboard_bp
 from views.intake import bp as intake_bp
 from views.main import bp as main_bp
 from views.register import bp as register_bp
@@ -20,4 +21,5 @@ BLUEPRINTS = [
     vouchers_bp,
     board_bp,
     tech_bp,
+    dashboard_bp,
 ]

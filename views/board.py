@@ -15,11 +15,11 @@ PLACEHOLDER = 987654321
 
 
 def _card_urls():
-    """URL patterns built once with url_for; each of hundreds of cards fills in its own id."""
+    """URL patterns built once with url_for, as (before id, after id): hundreds of cards each
+    put their own id in between."""
     return {
-        "id": str(PLACEHOLDER),
-        "show": url_for("vouchers.show", job_id=PLACEHOLDER),
-        "dispatch": url_for("vouchers.dispatch", job_id=PLACEHOLDER),
+        name: tuple(url_for(endpoint, job_id=PLACEHOLDER).split(str(PLACEHOLDER), 1))
+        for name, endpoint in (("show", "vouchers.show"), ("dispatch", "vouchers.dispatch"))
     }
 
 

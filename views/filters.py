@@ -39,6 +39,18 @@ def label(msgid):
     return gettext(msgid) if msgid else ""
 
 
+def duration(minutes):
+    """Minutes as "2 h 05 min" (or "—" when unknown)."""
+    if minutes is None:
+        return "—"
+    minutes = int(minutes)
+    if minutes < 60:
+        return gettext("%(m)s min", m=minutes)
+    if minutes < 48 * 60:
+        return gettext("%(h)s h %(m)02d min", h=minutes // 60, m=minutes % 60)
+    return gettext("%(d)s days", d=round(minutes / 1440, 1))
+
+
 def state_label(state):
     return label(STATES.get(state, state)) if state else ""
 
@@ -59,6 +71,7 @@ def register(app):
     app.add_template_filter(state_label)
     app.add_template_filter(type_label)
     app.add_template_filter(action_label)
+    app.add_template_filter(duration)
 
     @app.context_processor
     def _globals():

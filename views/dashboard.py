@@ -1,0 +1,22 @@
+"""The manager's dashboard: a year of the department's work at a glance."""
+
+import datetime
+
+from flask import Blueprint, request
+
+from models.base import today
+from models.stats import year_summary
+from views.common import render, requires
+
+bp = Blueprint("dashboard", __name__, url_prefix="/dashboard")
+
+
+@bp.get("/")
+@requires("dashboard.view")
+def index():
+    """Volume by month and type, timeliness, and each technician's year."""
+    try:
+        end = datetime.date.fromisoformat(request.args.get("end", ""))
+    except ValueError:
+        end = today()
+    return render("dashboard/index.html", summary=year_summary(min(end, today())))
