@@ -5,24 +5,16 @@ import re
 import pytest
 from playwright.sync_api import expect
 
+from tests.browser import WALL, sign_in
+
 pytestmark = pytest.mark.browser
-
-DESKTOP = {"viewport": {"width": 1600, "height": 900}}
-
-
-def _login(page, base, username):
-    page.goto(base + "/login")
-    page.get_by_label("用户名").fill(username)
-    page.get_by_label("密码").fill("demo1234")
-    page.get_by_role("button", name="登录").click()
-    expect(page).not_to_have_url(re.compile("/login"))
 
 
 def test_board_follows_dispatch_made_elsewhere_and_keeps_the_watchers_state(browser, live_server, screenshot):
-    watcher = browser.new_context(**DESKTOP).new_page()
-    other = browser.new_context(**DESKTOP).new_page()
-    _login(watcher, live_server.url, "manager")
-    _login(other, live_server.url, "manager")
+    watcher = browser.new_context(**WALL).new_page()
+    other = browser.new_context(**WALL).new_page()
+    sign_in(watcher, live_server.url, "manager")
+    sign_in(other, live_server.url, "manager")
     watcher.goto(live_server.url + "/board/")
     waiting = watcher.locator("#cards-waiting article")
     first = waiting.first
@@ -49,10 +41,10 @@ def test_board_follows_dispatch_made_elsewhere_and_keeps_the_watchers_state(brow
 
 
 def test_concurrent_dispatch_on_the_board_has_one_winner(browser, live_server):
-    a = browser.new_context(**DESKTOP).new_page()
-    b = browser.new_context(**DESKTOP).new_page()
-    _login(a, live_server.url, "manager")
-    _login(b, live_server.url, "manager")
+    a = browser.new_context(**WALL).new_page()
+    b = browser.new_context(**WALL).new_page()
+    sign_in(a, live_server.url, "manager")
+    sign_in(b, live_server.url, "manager")
     a.goto(live_server.url + "/board/")
     b.goto(live_server.url + "/board/")
     card_id = a.locator("#cards-waiting article").first.get_attribute("id")

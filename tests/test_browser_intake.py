@@ -6,32 +6,9 @@ import re
 import pytest
 from playwright.sync_api import expect
 
+from tests.browser import DESKTOP, PHONE, console_errors, sign_in
+
 pytestmark = pytest.mark.browser
-
-DESKTOP = {"viewport": {"width": 1280, "height": 800}}
-PHONE = {
-    "viewport": {"width": 390, "height": 844},
-    "is_mobile": True,
-    "has_touch": True,
-    "device_scale_factor": 2,
-}
-
-
-def _console_errors(page):
-    errors = []
-    page.on(
-        "console",
-        lambda m: errors.append(m.text) if m.type == "error" and "status of 422" not in m.text else None,
-    )
-    return errors
-
-
-def _sign_in(page, url, username="clerk"):
-    page.goto(url + "/login")
-    page.get_by_label("用户名").fill(username)
-    page.get_by_label("密码").fill("demo1234")
-    page.get_by_role("button", name="登录").click()
-    expect(page.get_by_role("heading", name=re.compile("您好"))).to_be_visible()
 
 
 def _library_customer():
@@ -71,8 +48,8 @@ def test_clerk_registers_calls_for_a_known_and_a_new_customer(browser, live_serv
     _library_customer()
     context = browser.new_context(**DESKTOP)
     page = context.new_page()
-    errors = _console_errors(page)
-    _sign_in(page, live_server.url)
+    errors = console_errors(page)
+    sign_in(page, live_server.url, "clerk")
     page.goto(live_server.url + "/intake/")
     expect(page.get_by_role("heading", name="登记服务来电")).to_be_visible()
 
@@ -155,8 +132,8 @@ def test_an_incomplete_call_shows_its_errors_in_place(browser, live_server, scre
     customer = _library_customer()
     context = browser.new_context(**DESKTOP)
     page = context.new_page()
-    errors = _console_errors(page)
-    _sign_in(page, live_server.url)
+    errors = console_errors(page)
+    sign_in(page, live_server.url, "clerk")
     page.goto(f"{live_server.url}/intake/?customer={customer.id}")
     page.get_by_role("button", name="登记", exact=True).click()
     expect(page.locator("#workspace")).to_contain_text("请选择客户的设备。")
@@ -178,8 +155,8 @@ def test_intake_on_a_phone(browser, live_server, screenshot):
     customer = _library_customer()
     context = browser.new_context(**PHONE)
     page = context.new_page()
-    errors = _console_errors(page)
-    _sign_in(page, live_server.url)
+    errors = console_errors(page)
+    sign_in(page, live_server.url, "clerk")
     page.goto(live_server.url + "/intake/")
     page.get_by_label("查找来电客户").press_sequentially("秦淮", delay=30)
     expect(page.locator("#intake-results").get_by_role("link")).to_have_count(1)
@@ -205,8 +182,8 @@ def test_customer_file_and_list_on_desktop_and_phone(browser, live_server, scree
     for name, options in (("desktop", DESKTOP), ("phone", PHONE)):
         context = browser.new_context(**options)
         page = context.new_page()
-        errors = _console_errors(page)
-        _sign_in(page, live_server.url)
+        errors = console_errors(page)
+        sign_in(page, live_server.url, "clerk")
         page.goto(f"{live_server.url}/intake/?customer={customer.id}")
         page.locator("#workspace").get_by_role("link", name="客户资料袋").click()
         expect(page.get_by_role("heading", name=re.compile("南京秦淮区图书馆"))).to_be_visible()

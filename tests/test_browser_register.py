@@ -6,17 +6,10 @@ import re
 import pytest
 from playwright.sync_api import expect
 
+from tests.browser import DESKTOP, PHONE, console_errors, sign_in
 from tests.conftest import PNG_1x1
 
 pytestmark = pytest.mark.browser
-
-DESKTOP = {"viewport": {"width": 1280, "height": 800}}
-PHONE = {
-    "viewport": {"width": 390, "height": 844},
-    "is_mobile": True,
-    "has_touch": True,
-    "device_scale_factor": 2,
-}
 
 
 def _department_day():
@@ -110,26 +103,12 @@ def _top(page, screenshot, name):
     page.screenshot(path=path.replace(".png", "-top.png"), caret="initial")
 
 
-def _sign_in(page, url, username="manager"):
-    page.goto(url + "/login")
-    page.get_by_label("用户名").fill(username)
-    page.get_by_label("密码").fill("demo1234")
-    page.get_by_role("button", name="登录").click()
-    expect(page.get_by_role("heading", name=re.compile("您好|Hello"))).to_be_visible()
-
-
-def _console_errors(page):
-    errors = []
-    page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
-    return errors
-
-
 def test_register_on_desktop_search_and_print(browser, live_server, screenshot):
     numbers = _department_day()
     context = browser.new_context(**DESKTOP)
     page = context.new_page()
-    errors = _console_errors(page)
-    _sign_in(page, live_server.url)
+    errors = console_errors(page)
+    sign_in(page, live_server.url, "manager")
     page.goto(live_server.url + "/register/")
     expect(page.get_by_role("heading", name="服务登记簿")).to_be_visible()
     table = page.locator(".register-table")
@@ -175,8 +154,8 @@ def test_register_and_reconciliation_on_a_phone(browser, live_server, screenshot
     numbers = _department_day()
     context = browser.new_context(**PHONE)
     page = context.new_page()
-    errors = _console_errors(page)
-    _sign_in(page, live_server.url)
+    errors = console_errors(page)
+    sign_in(page, live_server.url, "manager")
     page.goto(live_server.url + "/register/")
     expect(page.locator(".register-table")).to_contain_text(numbers["filed"])
     assert page.evaluate("document.documentElement.scrollWidth") <= 390
@@ -197,7 +176,7 @@ def test_reconciliation_on_desktop(browser, live_server, screenshot):
     numbers = _department_day()
     context = browser.new_context(**DESKTOP)
     page = context.new_page()
-    _sign_in(page, live_server.url, "clerk")
+    sign_in(page, live_server.url, "clerk")
     page.goto(live_server.url + "/reconcile/")
     carried = page.locator("#carried")
     expect(carried).to_contain_text(numbers["carried"])

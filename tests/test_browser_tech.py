@@ -5,32 +5,11 @@ import re
 import pytest
 from playwright.sync_api import expect
 
+from tests.browser import PHONE, console_errors, sign_in
+
 pytestmark = pytest.mark.browser
 
-PHONE = {
-    "viewport": {"width": 390, "height": 844},
-    "is_mobile": True,
-    "has_touch": True,
-    "device_scale_factor": 2,
-}
 DESK = {"viewport": {"width": 1280, "height": 800}}
-
-
-def _sign_in(page, url, username):
-    page.goto(url + "/login")
-    page.get_by_label("用户名").fill(username)
-    page.get_by_label("密码").fill("demo1234")
-    page.get_by_role("button", name="登录").click()
-    expect(page).not_to_have_url(re.compile(r"/login"))
-
-
-def _console_errors(page):
-    errors = []
-    page.on(
-        "console",
-        lambda m: errors.append(m.text) if m.type == "error" and "status of 422" not in m.text else None,
-    )
-    return errors
 
 
 def _draw(page, canvas):
@@ -46,14 +25,14 @@ def _draw(page, canvas):
 def test_a_dispatch_reaches_the_phone_live_and_is_finished_with_a_signature(browser, live_server, screenshot):
     phone = browser.new_context(**PHONE)
     tech = phone.new_page()
-    errors = _console_errors(tech)
-    _sign_in(tech, live_server.url, "tech1")
+    errors = console_errors(tech)
+    sign_in(tech, live_server.url, "tech1")
     tech.goto(live_server.url + "/tech/")
     expect(tech.get_by_role("heading", name="我的工单")).to_be_visible()
 
     desk = browser.new_context(**DESK)
     manager = desk.new_page()
-    _sign_in(manager, live_server.url, "manager")
+    sign_in(manager, live_server.url, "manager")
     manager.goto(live_server.url + "/jobs/dispatch")
     row = manager.locator("article.row").filter(has=manager.locator(".state-registered")).first
     job_id = row.get_attribute("id").removeprefix("job-")
@@ -140,8 +119,8 @@ def test_a_dispatch_reaches_the_phone_live_and_is_finished_with_a_signature(brow
 def test_the_technician_screens_on_a_desktop(browser, live_server, screenshot):
     desk = browser.new_context(**DESK)
     page = desk.new_page()
-    errors = _console_errors(page)
-    _sign_in(page, live_server.url, "tech1")
+    errors = console_errors(page)
+    sign_in(page, live_server.url, "tech1")
     page.goto(live_server.url + "/tech/")
     cards = page.locator("a.tech-card")
     expect(cards.first).to_be_visible()

@@ -1,9 +1,9 @@
 """Home page and health check."""
 
-from flask import Blueprint, jsonify
+from flask import Blueprint, jsonify, redirect, url_for
 from flask_login import current_user
 
-from models import db
+from models import can, db
 from views.common import public, render, requires
 
 bp = Blueprint("main", __name__)
@@ -12,7 +12,12 @@ bp = Blueprint("main", __name__)
 @bp.get("/")
 @requires("home.view")
 def home():
-    """The signed-in user's start page: what their role may use."""
+    """The signed-in user's start page: what their role may use.
+
+    A technician's phone goes straight to their job list: it is the only screen they need.
+    """
+    if can(current_user, "tech.jobs") and not can(current_user, "board.view"):
+        return redirect(url_for("tech.jobs"))
     return render("main/home.html", user=current_user)
 
 
