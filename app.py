@@ -34,6 +34,9 @@ def create_app(test_config=None):
         REMEMBER_COOKIE_SAMESITE="Lax",
         WTF_CSRF_TIME_LIMIT=None,
         MAX_CONTENT_LENGTH=2 * 1024 * 1024,
+        # Behind a reverse proxy: how many proxies set X-Forwarded-For/-Proto (0: none). The
+        # sign-in throttle needs each user's own address, not the proxy's.
+        PROXY_COUNT=0,
     )
     # Deployments name these two without a prefix; SERVICEDESK_* overrides anything.
     for name in ("DATABASE_URL", "SECRET_KEY"):
@@ -46,6 +49,11 @@ def create_app(test_config=None):
         raise RuntimeError("Set SECRET_KEY (or SERVICEDESK_SECRET_KEY) in the environment.")
     app.config["REMEMBER_COOKIE_SECURE"] = app.config["SESSION_COOKIE_SECURE"]
     os.makedirs(app.instance_path, exist_ok=True)
+    if app.config["PROXY_COUNT"]:
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        count = int(app.config["PROXY_COUNT"])
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=count, x_proto=count, x_host=count)
 
     from models import init_database
 
@@ -54,7 +62,9 @@ def create_app(test_config=None):
     _init_request_hooks(app)
 
     from views import BLUEPRINTS
+    from views.common import BoundedIntConverter
 
+    app.url_map.converters["int"] = BoundedIntConverter
     for blueprint in BLUEPRINTS:
         app.register_blueprint(blueprint)
 

@@ -1,4 +1,4 @@
-# Generated from a schema diff on 2026-11-27 10:07.
+# Generated from a schema diff on 2026-11-27 10:28.
 from peewee import *
 
 
@@ -156,6 +156,7 @@ def up(migrator, db):
         address = CharField(index=True, max_length=64)
         at = DateTimeField(index=True)
         ok = BooleanField(default=False)
+        known = BooleanField(default=True)
         class Meta:
             database = db
             table_name = 'login_attempt'

@@ -2,7 +2,7 @@
 
 import re
 
-from peewee import CharField, DateField, DateTimeField, ForeignKeyField, TextField, fn
+from peewee import CharField, DateField, DateTimeField, ForeignKeyField, IntegrityError, TextField, fn
 
 from models.base import N_, BaseModel, RuleError, db, now, today
 from models.event import Event
@@ -108,11 +108,10 @@ class Customer(BaseModel):
         if not text:
             return cls.select().where(cls.id < 0)
         digits = phone_digits(text)
-        like = f"%{text}%"
         matches = (
             (fn.LOWER(cls.name).contains(text.lower()))
             | (fn.LOWER(cls.contact_person).contains(text.lower()))
-            | cls.id.in_(Equipment.select(Equipment.customer).where(Equipment.serial**like))
+            | cls.id.in_(Equipment.select(Equipment.customer).where(Equipment.serial.contains(text)))
         )
         if len(digits) >= 3:
             matches |= cls.id.in_(
@@ -238,13 +237,16 @@ class Contract(BaseModel):
         )
         if not items:
             raise RuleError(N_("Choose the equipment the contract covers."), field="equipment")
-        with db.atomic():
-            if cls.select().where(cls.number == number).exists():
-                raise RuleError(N_("That contract number already exists."), field="number")
-            contract = cls.create(customer=customer, number=number, start=start, end=end, notes=notes)
-            for item in items:
-                ContractEquipment.create(contract=contract, equipment=item)
-            Event.record(by, contract, "create", note=number, data={"equipment": [i.id for i in items]})
+        try:
+            with db.atomic():
+                if cls.select().where(cls.number == number).exists():
+                    raise RuleError(N_("That contract number already exists."), field="number")
+                contract = cls.create(customer=customer, number=number, start=start, end=end, notes=notes)
+                for item in items:
+                    ContractEquipment.create(contract=contract, equipment=item)
+                Event.record(by, contract, "create", note=number, data={"equipment": [i.id for i in items]})
+        except IntegrityError:  # the same number recorded at the same moment
+            raise RuleError(N_("That contract number already exists."), field="number") from None
         return contract
 
     def is_active(self, on=None):

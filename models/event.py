@@ -2,7 +2,9 @@
 
 from peewee import JOIN, AutoField, CharField, DateTimeField, IntegerField, TextField
 
-from models.base import BaseModel, JSONField, now
+from models.base import BaseModel, JSONField, db, is_postgres, now
+
+EVENT_ORDER_LOCK = 8_431_277  # an arbitrary advisory-lock key of this application
 
 
 class Event(BaseModel):
@@ -26,6 +28,12 @@ class Event(BaseModel):
     @classmethod
     def record(cls, actor, obj, action, from_state="", to_state="", note="", data=None):
         """Append one event about ``obj`` (call inside the transaction that made the change)."""
+        if is_postgres():
+            # Event ids are handed out at insert, but a later id may commit first; a live page
+            # that polled in between would skip the earlier one for good. Writers of events
+            # take turns until they commit, so ids become visible in order. (SQLite already
+            # runs one write transaction at a time.)
+            db.execute_sql("SELECT pg_advisory_xact_lock(%s)", (EVENT_ORDER_LOCK,))
         return cls.create(
             actor_id=actor.id if actor is not None else None,
             subject=type(obj).__name__.lower(),
@@ -44,20 +52,24 @@ class Event(BaseModel):
 
     @classmethod
     def changes_since(cls, position, subject="job", limit=1000):
-        """(newest position, ids of ``subject`` records changed after ``position``).
+        """(new position, ids of ``subject`` records changed after ``position``).
 
         The live pages' one question: nothing new is a single indexed read of the newest id.
+        A long absence is answered in steps of ``limit`` events, each step's position being
+        its last event, so nothing is skipped.
         """
         latest = cls.latest_id()
         if latest <= position:
             return latest, set()
-        rows = (
-            cls.select(cls.subject_id)
-            .where(cls.id > position, cls.subject == subject)
+        rows = list(
+            cls.select(cls.id, cls.subject, cls.subject_id)
+            .where(cls.id > position)
             .order_by(cls.id)
             .limit(limit)
+            .tuples()
         )
-        return latest, {row.subject_id for row in rows}
+        reached = rows[-1][0] if len(rows) == limit else latest
+        return reached, {subject_id for _, kind, subject_id in rows if kind == subject}
 
     @classmethod
     def history(cls, obj):

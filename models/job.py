@@ -64,7 +64,16 @@ SIGNATURE_KINDS = {
     "item_taken": N_("Item taken for repair"),
 }
 
-# What each event action is called in a voucher's history.
+# What each kind of record and each event action is called in histories and the audit log.
+SUBJECT_LABELS = {
+    "job": N_("Service voucher"),
+    "user": N_("User"),
+    "customer": N_("Customer"),
+    "equipment": N_("Equipment"),
+    "contract": N_("Maintenance contract"),
+    "permission": N_("Permission"),
+    "setting": N_("Setting"),
+}
 EVENT_LABELS = {
     "register": N_("registered"),
     "dispatch": N_("dispatched"),
@@ -75,6 +84,15 @@ EVENT_LABELS = {
     "file": N_("filed"),
     "void": N_("voided"),
     "amend": N_("amended"),
+    "create": N_("created"),
+    "edit": N_("edited"),
+    "phones": N_("phone numbers changed"),
+    "deactivate": N_("deactivated"),
+    "password": N_("password changed"),
+    "login": N_("signed in"),
+    "grant": N_("granted"),
+    "revoke": N_("revoked"),
+    "set": N_("changed"),
 }
 
 Transition = namedtuple("Transition", "sources target permission label")
@@ -89,8 +107,16 @@ TRANSITIONS = {
     "void": Transition(OPEN_STATES, "void", "job.void", N_("Void")),
 }
 
-# Fields a manager may amend after the customer signed, and in which states.
-AMENDABLE = ("work_done", "arrived_at", "finished_at", "fault", "contact_person", "phone", "address")
+# Fields a manager may amend after the customer signed (with their names), and in which states.
+AMENDABLE = {
+    "fault": N_("Fault as reported"),
+    "contact_person": N_("Contact"),
+    "phone": N_("Phone"),
+    "address": N_("Address"),
+    "arrived_at": N_("Arrived at"),
+    "finished_at": N_("Finished at"),
+    "work_done": N_("Work done"),
+}
 AMEND_STATES = ("in_repair", "done", "countersigned")
 
 MAX_SIGNATURE_BYTES = 200_000
@@ -361,6 +387,13 @@ class Job(BaseModel):
                 ):
                     continue
                 actions.append(name)
+        if can(user, "job.paper"):
+            # entering a signed paper voucher back at the office (clerk or manager)
+            actions += [
+                f"paper_{name}"
+                for name in ("finish", "carry_back")
+                if self.state in TRANSITIONS[name].sources
+            ]
         return actions
 
     # ---- registration -------------------------------------------------------------------
@@ -477,15 +510,20 @@ class Job(BaseModel):
             query = query.for_update()
         return query.get()
 
-    def check_action(self, by, action):
-        """Refuse, saying why, an action this user may not take on this voucher now."""
+    def check_action(self, by, action, permission=None):
+        """Refuse, saying why, an action this user may not take on this voucher now.
+
+        ``permission`` replaces the transition's own: finishing from a signed paper voucher is
+        the office's entry ("job.paper"), not the technician's on-site work ("job.work").
+        """
         if action == "amend":
             require(by, "job.amend")
             sources = AMEND_STATES
         else:
             spec = TRANSITIONS[action]
-            require(by, spec.permission)
-            if spec.permission == "job.work" and by.role == "technician" and self.technician_id != by.id:
+            permission = permission or spec.permission
+            require(by, permission)
+            if permission == "job.work" and by.role == "technician" and self.technician_id != by.id:
                 raise Forbidden(N_("This job is not assigned to you."))
             sources = spec.sources
         if self.state not in sources:
@@ -495,16 +533,16 @@ class Job(BaseModel):
                 state=STATES[self.state],
             )
 
-    def _transition(self, action, by, version=None, note="", data=None, **changes):
+    def _transition(self, action, by, version=None, note="", data=None, permission=None, **changes):
         """Check who, from which state and which version; change; record the event."""
         spec = TRANSITIONS[action]
-        require(by, spec.permission)
+        require(by, permission or spec.permission)
         with db.atomic():
             job = self._locked()
             if version is not None and int(version) != job.version:
-                job.check_action(by, action)  # a refusal of the step says more than a conflict
+                job.check_action(by, action, permission)  # a refused step says more than a conflict
                 raise job._conflict(action)
-            job.check_action(by, action)
+            job.check_action(by, action, permission)
             from_state = job.state
             for key, value in changes.items():
                 setattr(job, key, value)
@@ -594,6 +632,7 @@ class Job(BaseModel):
         arrived_at = arrived_at or self.arrived_at or finished_at
         _check_times(arrived_at, finished_at)
         signature = _checked_signature(signature, "completion")
+        permission = "job.paper" if signature["on_paper"] else None
 
         def work():
             self._transition(
@@ -604,6 +643,7 @@ class Job(BaseModel):
                 arrived_at=arrived_at,
                 finished_at=finished_at,
                 work_done=work_done,
+                permission=permission,
             )
             self._save_parts(parts)
             self._sign(by, signature)
@@ -615,6 +655,7 @@ class Job(BaseModel):
         signature = _checked_signature(signature, "item_taken")
         arrived_at = arrived_at or self.arrived_at or now()
         _check_times(arrived_at, now())
+        permission = "job.paper" if signature["on_paper"] else None
 
         def work():
             self._transition(
@@ -625,6 +666,7 @@ class Job(BaseModel):
                 arrived_at=arrived_at,
                 carried_back=True,
                 work_done=(work_done or "").strip(),
+                permission=permission,
             )
             self._sign(by, signature)
 
@@ -641,6 +683,8 @@ class Job(BaseModel):
         except IntegrityError:
             if key and IdempotencyKey.seen(key, by, self):
                 return self.refresh()
+            if key and IdempotencyKey.select().where(IdempotencyKey.key == key).exists():
+                raise RuleError(N_("This form is damaged. Reload the page.")) from None
             raise
         return self
 
@@ -684,6 +728,9 @@ class Job(BaseModel):
                     number=job.number,
                     state=STATES[job.state],
                 )
+            for name in ("arrived_at", "finished_at"):
+                if name in changes and changes[name] is None and getattr(job, name) is not None:
+                    raise RuleError(N_("A signed voucher keeps its service times."), field=name)
             if "arrived_at" in changes or "finished_at" in changes:
                 _check_times(
                     changes.get("arrived_at", job.arrived_at) or now(),
@@ -709,10 +756,7 @@ class Job(BaseModel):
                 job.state,
                 job.state,
                 reason,
-                {
-                    k: [str(a) if a is not None else None, str(b) if b is not None else None]
-                    for k, (a, b) in diff.items()
-                },
+                {k: [_plain(a), _plain(b)] for k, (a, b) in diff.items()},
             )
         self.__data__ = dict(job.__data__)
         self._dirty.clear()
@@ -776,6 +820,13 @@ class Job(BaseModel):
 
     def __str__(self):
         return self.number
+
+
+def _plain(value):
+    """A value as the event log keeps it: text, times as ISO 8601 (UTC)."""
+    if value is None:
+        return None
+    return value.isoformat() if isinstance(value, datetime.datetime) else str(value)
 
 
 def _check_times(arrived_at, finished_at):

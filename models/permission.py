@@ -37,6 +37,7 @@ ACTIONS = {
     "job.view": (N_("Read service vouchers"), ("clerk", "manager", "finance", "technician"), False),
     "job.dispatch": (N_("Dispatch and re-dispatch"), ("manager",), False),
     "job.work": (N_("Record on-site work and signatures"), ("manager", "technician"), False),
+    "job.paper": (N_("Enter a signed paper voucher"), ("manager", "clerk"), False),
     "job.countersign": (N_("Countersign vouchers"), ("manager",), False),
     "job.file": (N_("File vouchers"), ("manager", "clerk"), False),
     "job.void": (N_("Void vouchers"), ("manager",), False),

@@ -3,7 +3,7 @@
 import datetime
 import secrets
 
-from peewee import BooleanField, CharField, DateTimeField
+from peewee import BooleanField, CharField, DateTimeField, IntegrityError
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from models.base import N_, BaseModel, RuleError, db, now
@@ -20,8 +20,9 @@ ROLE_LABELS = {
 LOCALES = ("zh_CN", "en")
 MIN_PASSWORD = 8
 
-# Sign-in throttling: this many failures inside the window lock the name (or address)
-# until the window has passed since the oldest of them.
+# Sign-in throttling: this many failures inside the window lock a user name from one address,
+# and an address trying names that do not exist, until the window has passed since the oldest
+# of them. A user is never locked out by failures from somebody else's machine.
 MAX_FAILURES_PER_USER = 5
 MAX_FAILURES_PER_ADDRESS = 20
 THROTTLE_WINDOW = datetime.timedelta(minutes=15)
@@ -92,18 +93,21 @@ class User(BaseModel):
         """
         if role not in ROLES:
             raise RuleError(N_("Unknown role."), field="role")
-        with db.atomic():
-            if cls.select().where(cls.username == username).exists():
-                raise RuleError(N_("That user name is taken."), field="username")
-            user = cls.create(
-                username=username,
-                full_name=full_name,
-                role=role,
-                phone=phone,
-                locale=locale,
-                password_hash=password_hash or cls.hash_password(password),
-            )
-            Event.record(by, user, "create", to_state=role, note=username)
+        try:
+            with db.atomic():
+                if cls.select().where(cls.username == username).exists():
+                    raise RuleError(N_("That user name is taken."), field="username")
+                user = cls.create(
+                    username=username,
+                    full_name=full_name,
+                    role=role,
+                    phone=phone,
+                    locale=locale,
+                    password_hash=password_hash or cls.hash_password(password),
+                )
+                Event.record(by, user, "create", to_state=role, note=username)
+        except IntegrityError:  # the same name created at the same moment
+            raise RuleError(N_("That user name is taken."), field="username") from None
         return user
 
     def update_profile(self, by, full_name, role, phone, active):
@@ -112,6 +116,12 @@ class User(BaseModel):
             raise RuleError(N_("Unknown role."), field="role")
         if by is not None and by.id == self.id and (not active or role != self.role):
             raise RuleError(N_("You cannot deactivate yourself or change your own role."))
+        if self.role == "technician" and (not active or role != "technician") and self.jobs_in_hand():
+            raise RuleError(
+                N_("%(name)s still has %(n)s jobs in hand: re-dispatch them first."),
+                name=self.full_name,
+                n=self.jobs_in_hand(),
+            )
         with db.atomic():
             changes = {}
             for name, value in (("full_name", full_name), ("role", role), ("phone", phone)):
@@ -141,6 +151,15 @@ class User(BaseModel):
             self.locale = locale
             self.save(only=[User.locale])
 
+    def jobs_in_hand(self):
+        from models.job import Job
+
+        return (
+            Job.select()
+            .where(Job.technician == self.id, Job.state.in_(("dispatched", "on_site", "in_repair")))
+            .count()
+        )
+
     @classmethod
     def active_technicians(cls):
         return cls.select().where(cls.role == "technician", cls.active).order_by(cls.full_name)
@@ -154,22 +173,20 @@ class LoginAttempt(BaseModel):
     address = CharField(max_length=64, index=True)
     at = DateTimeField(default=now, index=True)
     ok = BooleanField(default=False)
+    known = BooleanField(default=True)  # the name belongs to a user
 
     @classmethod
     def locked_for(cls, username, address, at=None):
-        """Seconds until this name or address may try again, 0 when it may now."""
+        """Seconds until this name may try again from this address, 0 when it may now."""
         at = at or now()
         since = at - THROTTLE_WINDOW
         waits = [0]
-        for field, value, limit in (
-            (cls.username, username.lower(), MAX_FAILURES_PER_USER),
-            (cls.address, address, MAX_FAILURES_PER_ADDRESS),
+        for where, limit in (
+            ((cls.username == username.lower()) & (cls.address == address), MAX_FAILURES_PER_USER),
+            ((cls.address == address) & ~cls.known, MAX_FAILURES_PER_ADDRESS),
         ):
             fails = list(
-                cls.select(cls.at)
-                .where(field == value, cls.at > since, ~cls.ok)
-                .order_by(cls.at.desc())
-                .limit(limit)
+                cls.select(cls.at).where(where, cls.at > since, ~cls.ok).order_by(cls.at.desc()).limit(limit)
             )
             if len(fails) >= limit:
                 waits.append((fails[-1].at + THROTTLE_WINDOW - at).total_seconds())
@@ -188,7 +205,7 @@ class LoginAttempt(BaseModel):
         user = User.get_or_none(User.username == username)
         ok = user is not None and user.check_password(password) and user.active
         with db.atomic():
-            cls.create(username=username.lower(), address=address, ok=ok)
+            cls.create(username=username.lower(), address=address, ok=ok, known=user is not None)
             if ok:
                 Event.record(user, user, "login")
         if user is not None and user.active is False and user.check_password(password):

@@ -120,4 +120,16 @@ def test_settings_save_and_validate(client, auth, dbc):
 def test_audit_log_lists_events(client, auth):
     auth.login("admin")
     html = client.get("/admin/events").get_data(as_text=True)
-    assert "login" in html
+    assert "登录" in html and "用户 #" in html
+
+
+def test_a_technician_with_jobs_in_hand_is_not_deactivated(client, auth, users, make, dbc):
+    make.job(state="dispatched", tech="tech2")
+    auth.login("admin")
+    uid = users["tech2"].id
+    response = client.post(
+        f"/admin/users/{uid}", data={"full_name": "Tech2", "role": "technician", "phone": ""}
+    )
+    assert response.status_code == 422
+    assert "请先改派" in response.get_data(as_text=True)
+    assert User.get_by_id(uid).active

@@ -190,3 +190,33 @@ def test_security_headers(client):
     assert response.headers["Referrer-Policy"]
     cookie = response.headers["Set-Cookie"]
     assert "HttpOnly" in cookie and "SameSite=Lax" in cookie
+
+
+def test_failures_from_another_machine_do_not_lock_a_user_out(users, dbc):
+    from models import RuleError
+
+    for _ in range(5):
+        with pytest.raises(RuleError):
+            LoginAttempt.authenticate("clerk", "wrong-pass", "10.0.0.66")
+    assert LoginAttempt.locked_for("clerk", "10.0.0.66") > 0
+    assert LoginAttempt.authenticate("clerk", "secret-pass", "10.0.0.7").username == "clerk"
+
+
+def test_an_address_spraying_unknown_names_is_throttled(users, dbc):
+    from models import RuleError
+
+    for i in range(20):
+        with pytest.raises(RuleError):
+            LoginAttempt.authenticate(f"nobody{i}", "x", "10.0.0.66")
+    with pytest.raises(RuleError) as error:
+        LoginAttempt.authenticate("clerk", "secret-pass", "10.0.0.66")
+    assert "Too many" in str(error.value)
+    assert LoginAttempt.authenticate("clerk", "secret-pass", "10.0.0.7").username == "clerk"
+
+
+@pytest.mark.parametrize("target", ["/\\evil.example", "https://evil.example/", "//evil.example", "/\t/evil"])
+def test_htmx_sign_in_never_redirects_off_site(client, users, target):
+    response = client.post(
+        "/login", data={"username": "clerk", "password": "secret-pass", "next": target}, htmx=True
+    )
+    assert response.headers["HX-Redirect"] == "/"

@@ -188,7 +188,7 @@ def test_customer_file_and_list_on_desktop_and_phone(browser, live_server, scree
         page.locator("#workspace").get_by_role("link", name="客户资料袋").click()
         expect(page.get_by_role("heading", name=re.compile("南京秦淮区图书馆"))).to_be_visible()
         expect(page.get_by_role("link", name=job.number)).to_have_attribute("href", f"/jobs/{job.id}")
-        expect(page.get_by_text("保修期内").first).to_be_visible()
+        expect(page.get_by_text("免费保证期内").first).to_be_visible()
         screenshot(page, f"file-{name}")
         page.goto(live_server.url + "/customers/")
         page.get_by_label("查找客户").press_sequentially("LIB-WF", delay=30)

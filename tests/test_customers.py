@@ -175,7 +175,7 @@ def test_file_shows_equipment_coverage_contracts_and_every_job(client, auth, mak
     auth.login("clerk")
     html = _html(client.get(f"/customers/{customer.id}"))
     assert "上海华东机械有限公司" in html and "021-6234 5678" in html and "张经理" in html
-    assert "保修期内" in html and "已过保修期" in html and "合同期内" in html
+    assert "免费保证期内" in html and "已过免费保证期" in html and "合同期内" in html
     assert "HT-2026-007" in html and "GX-12" in html
     assert f"/jobs/{newer.id}" in html and f"/jobs/{older.id}" in html and f"/jobs/{other.id}" not in html
     assert html.index(newer.number) < html.index(older.number)  # newest first
@@ -261,7 +261,7 @@ def test_clerk_adds_equipment(client, auth, make, dbc):
     "field,value,message",
     [
         ("product_model", "", "请填写商品型号。"),
-        ("warranty_end", "2020-01-01", "保修截止日期不能早于购买日期。"),
+        ("warranty_end", "2020-01-01", "免费保证期截止日期不能早于购买日期。"),
         ("purchase_date", "2999-01-01", "购买日期不能晚于今天。"),
         ("purchase_date", "2026-13-45", "不是有效的日期值"),
     ],

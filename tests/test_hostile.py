@@ -71,7 +71,7 @@ def _enter(client, clerk_login, manager_login, s, dbc):
     technician = re.search(
         r'<option value="([1-9]\d*)">', client.get(f"/jobs/{job.id}").get_data(as_text=True)
     )
-    client.post(f"/jobs/{job.id}/dispatch", data={"technician": technician.group(1)})
+    client.post(f"/jobs/{job.id}/dispatch", data={"technician": technician.group(1), "version": job.version})
     job = Job.get_by_id(job.id)
     r = client.post(
         f"/jobs/{job.id}/record",

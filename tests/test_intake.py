@@ -70,8 +70,8 @@ def test_intake_page_and_its_fragments(client, auth, caller):
         panel.status_code == 200 and "<html" not in html and html.lstrip().startswith('<div id="workspace"')
     )
     assert "021-6234 5678" in html and "上海市普陀区曹杨路 100 号" in html
-    assert f'value="{equipment.id}"' in html and "保修期内" in html and "KX-2000" in html
-    assert re.search(r'<option selected value="free">免费服务（保修期内）（建议）</option>', html)
+    assert f'value="{equipment.id}"' in html and "免费保证期内" in html and "KX-2000" in html
+    assert re.search(r'<option selected value="free">免费服务（免费保证期内）（建议）</option>', html)
 
     whole = _html(client.get(f"/intake/?customer={customer.id}"))
     assert "<html" in whole and "KX-2000" in whole and 'name="equipment"' in whole
@@ -211,7 +211,7 @@ def test_internal_work_needs_no_customer(client, auth, dbc):
         ({"equipment": "abc"}, "不是有效的整数"),
         ({"channel": "fax"}, "不是有效的选择"),
         ({"service_type": "gold"}, "不是有效的选择"),
-        ({"service_type": "paid"}, "建议的服务类别为“免费服务（保修期内）”，如需更改请填写原因。"),
+        ({"service_type": "paid"}, "建议的服务类别为“免费服务（免费保证期内）”，如需更改请填写原因。"),
         ({"customer": ""}, "请先查找来电客户的资料袋，或勾选内务服务。"),
         ({"equipment": "OTHER"}, "该设备属于其他客户。"),
         ({"preferred_time": "早" * 61}, "字段长度不能超过 60 个字符"),

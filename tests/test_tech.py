@@ -239,6 +239,28 @@ def test_the_same_form_sent_twice_acts_once(client, auth, make, dbc):
     assert IdempotencyKey.select().where(IdempotencyKey.key == data["key"]).count() == 1
 
 
+def test_a_resent_carry_back_acts_once(client, auth, make, dbc):
+    job = make.job(state="on_site")
+    auth.login("tech1")
+    data = _form(job, result="carry_back")
+    first = client.post(f"/tech/jobs/{job.id}/finish", data=dict(data), htmx=True)
+    again = client.post(f"/tech/jobs/{job.id}/finish", data=dict(data), htmx=True)
+    assert first.status_code == again.status_code == 204
+    assert Job.get_by_id(job.id).state == "in_repair"
+    assert _events(job, "carry_back") == 1
+
+
+def test_a_key_from_another_job_is_refused_not_a_crash(client, auth, make, dbc):
+    one, other = make.job(state="on_site"), make.job(state="on_site")
+    auth.login("tech1")
+    data = _form(one)
+    client.post(f"/tech/jobs/{one.id}/finish", data=dict(data), htmx=True)
+    reused = _form(other, key=data["key"])
+    response = client.post(f"/tech/jobs/{other.id}/finish", data=reused, htmx=True)
+    assert response.status_code == 409
+    assert Job.get_by_id(other.id).state == "on_site"
+
+
 @pytest.mark.parametrize(
     "signature,message",
     [

@@ -31,6 +31,10 @@ def test_registered_to_filed_through_the_ui(client, auth, make, users, dbc):
     auth.login("tech1")
     assert _post(client, job, "arrive").status_code == 303
     job = Job.get_by_id(job.id)
+    assert _post(client, job, "record", {"work_done": "x"}).status_code == 403  # paper is the office's
+    auth.logout()
+
+    auth.login("clerk")  # back at the office: the signed paper voucher is entered
     response = _post(
         client,
         job,
@@ -67,7 +71,7 @@ def test_registered_to_filed_through_the_ui(client, auth, make, users, dbc):
     actions = [e.action for e in Event.history(job)]
     assert actions == ["register", "dispatch", "arrive", "finish", "countersign", "file"]
     html = client.get(f"/jobs/{job.id}").get_data(as_text=True)
-    assert "登记簿已注销" in html
+    assert "登记已注销" in html
     assert 'action="/jobs/' not in html  # a filed voucher offers no change
 
 
@@ -238,10 +242,14 @@ def test_queue_query_count_does_not_grow_with_length(client, auth, make, app):
 
 
 def test_manager_amends_a_signed_voucher_and_the_print_shows_it(client, auth, make, dbc):
+    import re
+
     job = make.job(state="done")
+    arrived, finished = job.arrived_at, job.finished_at
     auth.login("manager")
     page = client.get(f"/jobs/{job.id}").get_data(as_text=True)
     assert "更正" in page
+    shown = dict(re.findall(r'name="(arrived_at|finished_at)" type="datetime-local" value="([^"]*)"', page))
     data = {
         "version": job.version,
         "fault": job.fault,
@@ -250,6 +258,7 @@ def test_manager_amends_a_signed_voucher_and_the_print_shows_it(client, auth, ma
         "address": job.address,
         "work_done": "更换电容两只，清洁风扇",
         "reason": "",
+        **shown,
     }
     response = client.post(f"/jobs/{job.id}/amend", data=data)
     assert response.status_code == 422 and "必填" in response.get_data(as_text=True)
@@ -257,8 +266,33 @@ def test_manager_amends_a_signed_voucher_and_the_print_shows_it(client, auth, ma
     assert client.post(f"/jobs/{job.id}/amend", data=data).status_code == 303
     job = Job.get_by_id(job.id)
     assert job.work_done == "更换电容两只，清洁风扇"
+    assert (job.arrived_at, job.finished_at) == (arrived, finished)  # untouched fields stay exact
+    event = Event.get(Event.action == "amend")
+    assert list(event.data) == ["work_done"]
     printed = client.get(f"/jobs/{job.id}/print").get_data(as_text=True)
-    assert "技术员漏写清洁风扇" in printed and "更换电容，试机正常" in printed
+    assert "技术员漏写清洁风扇" in printed and "更换电容，试机正常" in printed and "服务内容" in printed
+
+
+def test_amending_cannot_blank_the_service_times(client, auth, make, dbc):
+    job = make.job(state="done")
+    auth.login("manager")
+    response = client.post(
+        f"/jobs/{job.id}/amend",
+        data={
+            "version": job.version,
+            "fault": job.fault,
+            "contact_person": job.contact_person,
+            "phone": job.phone,
+            "address": job.address,
+            "work_done": job.work_done,
+            "arrived_at": "",
+            "finished_at": "",
+            "reason": "x",
+        },
+    )
+    assert response.status_code == 422
+    assert "必须保留服务时间" in response.get_data(as_text=True)
+    assert Job.get_by_id(job.id).arrived_at is not None
 
 
 def test_technician_cannot_amend(client, auth, make, dbc):

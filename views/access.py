@@ -1,5 +1,7 @@
 """One gate for every request: who is signed in, what the route needs, what an error shows."""
 
+from urllib.parse import urlsplit
+
 from flask import current_app, make_response, redirect, render_template, request, url_for
 from flask_babel import gettext
 from flask_login import current_user
@@ -21,8 +23,11 @@ def check_access():
         return refuse(403)
     if not current_user.is_authenticated:
         if getattr(request, "htmx", None):
+            # Come back to the page the user was on, not to the fragment it asked for.
+            current = urlsplit(request.headers.get("HX-Current-URL", ""))
+            back = current.path if current.netloc == request.host and current.path else "/"
             response = make_response("", 401)
-            response.headers["HX-Redirect"] = url_for("auth.login", next=request.full_path)
+            response.headers["HX-Redirect"] = url_for("auth.login", next=back)
             return response
         return redirect(url_for("auth.login", next=request.full_path), 303)
     if not can(current_user, action):

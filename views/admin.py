@@ -12,13 +12,23 @@ from wtforms import (
     StringField,
     TextAreaField,
 )
-from wtforms.validators import DataRequired, Length, NumberRange, Optional, Regexp
+from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, Regexp
 
 from models import Event, Permission, RuleError, Setting, User
 from models.permission import ACTIONS, permission_map
 from models.setting import DEFAULTS
 from models.user import MIN_PASSWORD, ROLE_LABELS, ROLES
-from views.common import BaseForm, EmptyForm, choices, form_error, render, requires, see_other
+from views.common import (
+    BaseForm,
+    EmptyForm,
+    choices,
+    form_error,
+    int_arg,
+    is_htmx,
+    render,
+    requires,
+    see_other,
+)
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 
@@ -54,7 +64,7 @@ class ResetPasswordForm(BaseForm):
 class SettingsForm(BaseForm):
     small_fee_limit_yuan = IntegerField(
         _l("Largest fee a technician collects on site (yuan)"),
-        validators=[DataRequired(), NumberRange(min=0, max=1_000_000)],
+        validators=[InputRequired(), NumberRange(min=0, max=1_000_000)],
     )
     quick_work_picks = TextAreaField(
         _l("Quick picks for work done (one per line)"), validators=[Length(max=2000)]
@@ -154,8 +164,11 @@ def toggle_permission(action, role):
         abort(404)
     form = EmptyForm()
     if form.validate_on_submit():
-        allowed = role not in permission_map()[action]
-        Permission.set_allowed(action, role, allowed, by=current_user)
+        # The stored row, not the few-seconds cache: a click always flips what is stored.
+        stored = Permission.get_or_none(Permission.action == action, Permission.role == role)
+        Permission.set_allowed(action, role, not (stored and stored.allowed), by=current_user)
+    if not is_htmx():
+        return see_other("admin.permissions")
     return render(
         "admin/permissions.html",
         block="cell",
@@ -193,6 +206,6 @@ def events():
     subject = request.args.get("subject", "")
     if subject:
         query = query.where(Event.subject == subject)
-    page = PaginatedQuery(query, paginate_by=50)
+    page = PaginatedQuery(query, paginate_by=50, page=int_arg("page") or 1)
     users = {u.id: u for u in User.select()}
     return render("admin/events.html", page=page, users=users, subject=subject)

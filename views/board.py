@@ -1,12 +1,12 @@
 """The dispatch board (派工看板): the manager's always-current view of the department's work."""
 
-from flask import Blueprint, make_response, request, url_for
+from flask import Blueprint, make_response, redirect, request, url_for
 from flask_babel import gettext
 
 from models import Event, Job, User
 from models.base import today
 from models.job import STATES
-from views.common import render, requires
+from views.common import is_htmx, render, requires
 
 bp = Blueprint("board", __name__, url_prefix="/board")
 
@@ -71,9 +71,14 @@ def board():
 @requires("board.view")
 def poll():
     """What changed since the position the board shows: 204 when nothing did."""
+    if not is_htmx():
+        return redirect(url_for("board.board"))  # e.g. signed in again with this as "next"
     since = _position()
     latest, changed_ids = Event.changes_since(since)
-    if latest <= since:
+    if latest < since:
+        # The database went back (a restore): start over from a fresh page.
+        return make_response("", 204, {"HX-Refresh": "true"})
+    if latest == since:
         return make_response("", 204)
     changed = list(Job.for_board().where(Job.id.in_(list(changed_ids)))) if changed_ids else []
     response = render(

@@ -7,7 +7,16 @@ from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from flask_wtf import FlaskForm
-from wtforms import SelectChoice, StringField, TextAreaField
+from werkzeug.routing import IntegerConverter
+from wtforms import (
+    DateField,
+    DateTimeField,
+    DateTimeLocalField,
+    IntegerField,
+    SelectChoice,
+    StringField,
+    TextAreaField,
+)
 from wtforms.validators import ValidationError
 
 from models import can
@@ -124,16 +133,57 @@ def no_control_characters(form, field):
         raise ValidationError(_l("Contains invisible control characters; please retype it."))
 
 
+# Database integers are 32-bit on PostgreSQL: anything outside is a typing error, not a 500.
+MAX_INT = 2**31 - 1
+
+
+def plausible_date(form, field):
+    """Dates and times a service desk can mean (year 1 overflows time-zone arithmetic)."""
+    value = field.data
+    if value is not None and not 1900 <= value.year <= 2999:
+        raise ValidationError(_l("Enter a date between the years 1900 and 2999."))
+
+
+def bounded_integer(form, field):
+    if field.data is not None and not -MAX_INT <= field.data <= MAX_INT:
+        raise ValidationError(_l("That number is too large."))
+
+
+def _extra_validators(field_class):
+    if issubclass(field_class, (StringField, TextAreaField)):
+        return [no_control_characters]
+    if issubclass(field_class, (DateField, DateTimeLocalField, DateTimeField)):
+        return [plausible_date]
+    if issubclass(field_class, IntegerField):
+        return [bounded_integer]
+    return []
+
+
 class BaseForm(FlaskForm):
-    """Every form of the app: CSRF, and text fields refuse control characters."""
+    """Every form of the app: CSRF; text refuses control characters, dates and numbers stay in
+    a range the database and the calendar can hold."""
 
     class Meta:
         def bind_field(self, form, unbound_field, options):
-            field_class = unbound_field.field_class
-            if issubclass(field_class, (StringField, TextAreaField)) and len(unbound_field.args) < 2:
-                validators = [*(unbound_field.kwargs.get("validators") or []), no_control_characters]
+            extra = _extra_validators(unbound_field.field_class)
+            if extra and len(unbound_field.args) < 2:
+                validators = [*(unbound_field.kwargs.get("validators") or []), *extra]
                 return unbound_field.bind(form=form, validators=validators, **options)
             return unbound_field.bind(form=form, **options)
+
+
+class BoundedIntConverter(IntegerConverter):
+    """<int:...> URL parts: a number the database can hold, else 404 (not a server error)."""
+
+    def __init__(self, map, *args, **kwargs):
+        kwargs.setdefault("max", MAX_INT)
+        super().__init__(map, *args, **kwargs)
+
+
+def int_arg(name):
+    """A positive id or page number from the query string, or None."""
+    value = request.args.get(name, type=int)
+    return value if value is not None and 0 < value <= MAX_INT else None
 
 
 class EmptyForm(BaseForm):

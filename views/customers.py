@@ -18,7 +18,7 @@ from models.customer import (
     customers_with_phones,
     equipment_with_coverage,
 )
-from views.common import BaseForm, choices, form_error, render, requires, see_other
+from views.common import BaseForm, choices, form_error, int_arg, render, requires, see_other
 
 bp = Blueprint("customers", __name__, url_prefix="/customers")
 
@@ -103,7 +103,7 @@ def index():
     """Customer files, all or those matching a phone, name, contact or serial fragment."""
     q = request.args.get("q", "").strip()[:60]
     query = Customer.search(q, limit=None) if q else Customer.select().order_by(Customer.name, Customer.id)
-    page = PaginatedQuery(query, paginate_by=PAGE_SIZE)
+    page = PaginatedQuery(query, paginate_by=PAGE_SIZE, page=int_arg("page") or 1)
     customers = customers_with_phones(page.get_object_list())
     return render(
         "customers/index.html",

@@ -19,4 +19,6 @@ def index():
         end = datetime.date.fromisoformat(request.args.get("end", ""))
     except ValueError:
         end = today()
-    return render("dashboard/index.html", summary=year_summary(min(end, today())))
+    if not datetime.date(2000, 1, 1) <= end <= today():
+        end = today()
+    return render("dashboard/index.html", summary=year_summary(end))

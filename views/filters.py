@@ -7,7 +7,7 @@ from flask_login import current_user
 
 from models import can
 from models.base import now, to_local
-from models.job import EVENT_LABELS, SERVICE_TYPES, STATES
+from models.job import AMENDABLE, EVENT_LABELS, SERVICE_TYPES, STATES, SUBJECT_LABELS
 
 
 def money(fen):
@@ -51,6 +51,26 @@ def duration(minutes):
     return gettext("%(d)s days", d=round(minutes / 1440, 1))
 
 
+def amended(field, value):
+    """One side of an amendment as the user reads it: local times, "—" for nothing."""
+    if value is None or value == "":
+        return "—"
+    if field.endswith("_at"):
+        try:
+            return local_datetime(datetime.datetime.fromisoformat(value))
+        except ValueError:
+            return value
+    return value
+
+
+def subject_label(subject):
+    return label(SUBJECT_LABELS.get(subject, subject))
+
+
+def field_label(field):
+    return label(AMENDABLE.get(field, field))
+
+
 def state_label(state):
     return label(STATES.get(state, state)) if state else ""
 
@@ -72,6 +92,9 @@ def register(app):
     app.add_template_filter(type_label)
     app.add_template_filter(action_label)
     app.add_template_filter(duration)
+    app.add_template_filter(amended)
+    app.add_template_filter(field_label)
+    app.add_template_filter(subject_label)
 
     @app.context_processor
     def _globals():

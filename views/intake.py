@@ -25,7 +25,18 @@ from models import Customer, Equipment, Job, RuleError
 from models.base import N_
 from models.customer import COVERAGE_LABELS, customers_with_phones, equipment_with_coverage
 from models.job import CHANNELS, SERVICE_TYPES
-from views.common import BaseForm, choices, form_error, is_htmx, render, render_block, requires, see_other
+from views.common import (
+    MAX_INT,
+    BaseForm,
+    choices,
+    form_error,
+    int_arg,
+    is_htmx,
+    render,
+    render_block,
+    requires,
+    see_other,
+)
 from views.customers import CustomerForm, EquipmentForm
 
 bp = Blueprint("intake", __name__, url_prefix="/intake")
@@ -55,7 +66,9 @@ class RegisterForm(BaseForm):
 
 
 def _customer(customer_id):
-    return Customer.get_or_none(Customer.id == customer_id) if customer_id else None
+    if not customer_id or not 0 < customer_id <= MAX_INT:
+        return None
+    return Customer.get_or_none(Customer.id == customer_id)
 
 
 def _workspace(form, customer):
@@ -106,15 +119,15 @@ def _page(form=None, customer=None, q="", new_customer=None, add_equipment=None,
 @requires("intake.register")
 def index():
     """The intake screen: find the caller, pick the equipment, write the fault, register."""
-    form = RegisterForm(formdata=None, equipment=request.args.get("equipment", type=int))
+    form = RegisterForm(formdata=None, equipment=int_arg("equipment"))
     registered = None
-    if request.args.get("registered", type=int):
-        registered = Job.get_or_none(Job.id == request.args.get("registered", type=int))
+    if int_arg("registered"):
+        registered = Job.get_or_none(Job.id == int_arg("registered"))
         if registered is not None and not registered.can_view(current_user):
             registered = None
     context = _page(
         form,
-        _customer(request.args.get("customer", type=int)),
+        _customer(int_arg("customer")),
         q=request.args.get("q", "").strip()[:60],
         registered=registered,
     )
@@ -140,7 +153,7 @@ def customer(customer_id):
 @requires("intake.register")
 def propose():
     """The service type proposed for one piece of equipment (Art. 6), with its reason."""
-    item = Equipment.get_or_none(Equipment.id == request.args.get("equipment", type=int)) or abort(404)
+    item = Equipment.get_or_none(Equipment.id == int_arg("equipment")) or abort(404)
     form = RegisterForm(formdata=None, equipment=item.id)
     return render(PAGE, block="proposal", **_page(form, item.customer))
 

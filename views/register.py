@@ -20,7 +20,7 @@ CLOSED_STATES = ("filed", "void")
 # The register's state filter: every state, plus "open" and "closed" (注销) lines.
 STATE_FILTERS = {
     "open": N_("Open lines"),
-    "closed": N_("Closed lines (注销)"),
+    "closed": N_("Closed lines"),
     **STATES,
 }
 # Dates outside this range are typing errors (and would overflow the prev/next links).

@@ -4,7 +4,7 @@ import base64
 import binascii
 import uuid
 
-from flask import Blueprint, abort, make_response, request
+from flask import Blueprint, abort, make_response, redirect, request, url_for
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from wtforms import (
@@ -22,8 +22,8 @@ from wtforms.widgets import CheckboxInput, ListWidget
 
 from models import Event, Job, RuleError, Setting
 from models.base import today
-from models.job import MAX_SIGNATURE_BYTES
-from views.common import choices, render, requires, see_other
+from models.job import MAX_SIGNATURE_BYTES, IdempotencyKey
+from views.common import choices, is_htmx, render, requires, see_other
 from views.vouchers import PartForm, VersionForm, _field_error, _job_for
 
 bp = Blueprint("tech", __name__, url_prefix="/tech")
@@ -130,6 +130,8 @@ def jobs():
 @requires("tech.jobs")
 def poll():
     """Nothing new since ``since``: 204. Otherwise a new poller, and the list out of band."""
+    if not is_htmx():
+        return redirect(url_for("tech.jobs"))  # e.g. signed in again with this as "next"
     since = request.args.get("since", default=0, type=int)
     position, changed = Event.changes_since(since)
     if position == since:
@@ -155,7 +157,7 @@ def arrive(job_id):
     form = VersionForm()
     if not form.validate_on_submit():
         abort(400)
-    job.arrive(current_user, version=form.version.data or None)
+    job.arrive(current_user, version=form.version.data)
     return see_other("tech.job", job_id=job.id)
 
 
@@ -165,9 +167,12 @@ def finish(job_id):
     """Finish (or carry back) with the customer's drawn signature; a resent form acts once."""
     job = _job_for(current_user, job_id)
     form = _finish_form(job)
+    if form.key.data and IdempotencyKey.seen(form.key.data, current_user, job):
+        # This very form was carried out already (the answer was lost on the way back).
+        return see_other("tech.job", job_id=job.id)
     if form.validate_on_submit():
         signature = {"signer_name": form.signer_name.data, "image": form.png}
-        options = {"version": form.version.data or None, "key": form.key.data or None}
+        options = {"version": form.version.data, "key": form.key.data or None}
         try:
             if form.result.data == "carry_back":
                 job.carry_back(current_user, signature, form.work_text(), **options)

@@ -23,6 +23,7 @@ from wtforms.widgets import HiddenInput
 
 from models import Conflict, Event, Job, RuleError, Signature, User
 from models.base import N_, local_tz
+from models.job import AMENDABLE
 from views.common import (
     BaseForm,
     choices,
@@ -40,7 +41,7 @@ bp = Blueprint("vouchers", __name__, url_prefix="/jobs")
 class VersionForm(BaseForm):
     """A button-only transition: CSRF plus the version the user saw."""
 
-    version = IntegerField(widget=HiddenInput(), validators=[Optional()])
+    version = IntegerField(widget=HiddenInput(), validators=[InputRequired()])
     origin = HiddenField(validators=[Optional(), AnyOf(("", "dispatch", "countersign", "board"))])
 
 
@@ -124,9 +125,11 @@ def _to_utc(local_naive):
 
 
 def _to_local(utc_naive):
+    """A stored time in the department's zone, to the minute (what a datetime-local shows)."""
     if utc_naive is None:
         return None
-    return utc_naive.replace(tzinfo=datetime.UTC).astimezone(local_tz()).replace(tzinfo=None)
+    local = utc_naive.replace(tzinfo=datetime.UTC).astimezone(local_tz()).replace(tzinfo=None)
+    return local.replace(second=0, microsecond=0)
 
 
 def _dispatch_form(job, **kwargs):
@@ -212,13 +215,17 @@ def dispatch(job_id):
     if form.validate_on_submit():
         technician = User.get_or_none(User.id == form.technician.data)
         try:
-            job.dispatch(technician, by=current_user, version=form.version.data or None)
+            job.dispatch(technician, by=current_user, version=form.version.data)
         except RuleError as error:
             if form.origin.data:
                 raise
             _field_error(form, error)
         else:
             return _after(job, form.origin.data)
+    if form.origin.data:
+        # From a list or the board: say what is wrong in a message, not a whole page.
+        first = next((e for f in form for e in f.errors), None)
+        raise RuleError(str(first) if first else N_("This form is damaged. Reload the page."))
     return _page(job, status=422, dispatch_form=form)
 
 
@@ -227,7 +234,7 @@ def _simple(job_id, method_name, **kwargs):
     form = VersionForm()
     if not form.validate_on_submit():
         raise RuleError(N_("This form is damaged. Reload the page."))
-    getattr(job, method_name)(by=current_user, version=form.version.data or None, **kwargs)
+    getattr(job, method_name)(by=current_user, version=form.version.data, **kwargs)
     return _after(job, form.origin.data)
 
 
@@ -261,7 +268,7 @@ def void(job_id):
     form = VoidForm()
     if form.validate_on_submit():
         try:
-            job.void(current_user, form.reason.data, version=form.version.data or None)
+            job.void(current_user, form.reason.data, version=form.version.data)
         except RuleError as error:
             _field_error(form, error)
         else:
@@ -270,11 +277,12 @@ def void(job_id):
 
 
 @bp.post("/<int:job_id>/record")
-@requires("job.work")
+@requires("job.paper")
 def record(job_id):
     """Enter the service from the signed paper voucher: finished, or carried back for repair."""
     job = _job_for(current_user, job_id)
-    job.check_action(current_user, "finish")  # finish is possible wherever carrying back is
+    # finishing is possible wherever carrying back is
+    job.check_action(current_user, "finish", permission="job.paper")
     form = RecordForm()
     if form.validate_on_submit():
         signature = {"signer_name": form.signer_name.data, "on_paper": True}
@@ -285,7 +293,7 @@ def record(job_id):
                     signature,
                     form.work_done.data,
                     arrived_at=_to_utc(form.arrived_at.data),
-                    version=form.version.data or None,
+                    version=form.version.data,
                 )
             else:
                 parts = [(p.form.name.data, p.form.quantity.data) for p in form.parts if p.form.name.data]
@@ -296,7 +304,7 @@ def record(job_id):
                     arrived_at=_to_utc(form.arrived_at.data),
                     finished_at=_to_utc(form.finished_at.data),
                     parts=parts,
-                    version=form.version.data or None,
+                    version=form.version.data,
                 )
         except RuleError as error:
             _field_error(form, error)
@@ -313,19 +321,16 @@ def amend(job_id):
     job.check_action(current_user, "amend")
     form = AmendForm()
     if form.validate_on_submit():
+        # Only what the manager changed: a field left as shown (times are shown to the minute)
+        # keeps its stored value exactly.
+        shown = _amend_form(job)
+        changes = {}
+        for name in AMENDABLE:
+            value = getattr(form, name).data
+            if value != getattr(shown, name).data:
+                changes[name] = _to_utc(value) if name.endswith("_at") else value
         try:
-            job.amend(
-                current_user,
-                form.reason.data,
-                version=form.version.data or None,
-                fault=form.fault.data,
-                contact_person=form.contact_person.data,
-                phone=form.phone.data,
-                address=form.address.data,
-                work_done=form.work_done.data,
-                arrived_at=_to_utc(form.arrived_at.data),
-                finished_at=_to_utc(form.finished_at.data),
-            )
+            job.amend(current_user, form.reason.data, version=form.version.data, **changes)
         except RuleError as error:
             _field_error(form, error)
         else:
