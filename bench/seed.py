@@ -11,8 +11,10 @@ import random
 
 from models import Customer, CustomerPhone, Equipment, Event, Job, Signature, User, db
 from models.base import now, today
+from models.demo import signature_png
 
 TECHS = 10
+SIGNATURE = signature_png(1)
 SHARED_PASSWORD = "bench-pass-1"
 
 
@@ -81,7 +83,7 @@ def seed_active(jobs, rng=None):
         job.arrive(tech)
         if state == "on_site":
             continue
-        signature = {"signer_name": "客户", "on_paper": True}
+        signature = {"signer_name": "客户", "image": SIGNATURE}
         if state == "in_repair":
             job.carry_back(tech, signature, "带回")
         else:

@@ -92,8 +92,37 @@ PARTS = [
 ]
 
 
-def _signature(name):
-    return {"signer_name": name, "on_paper": True}
+def signature_png(seed):
+    """A small drawn-looking signature: a wavy stroke on a transparent 240x80 PNG."""
+    import math
+    import struct
+    import zlib
+
+    width, height = 240, 80
+    rows = [bytearray(width * 4) for _ in range(height)]
+    for x in range(10, 230):
+        y = int(40 + 18 * math.sin(x / (9 + seed % 5)) * math.sin(x / 47 + seed))
+        for dy in (-1, 0, 1):
+            row = rows[max(0, min(height - 1, y + dy))]
+            row[x * 4 : x * 4 + 4] = b"\x1d\x24\x30\xff"
+    raw = b"".join(b"\x00" + bytes(row) for row in rows)
+
+    def chunk(kind, data):
+        body = kind + data
+        return struct.pack(">I", len(data)) + body + struct.pack(">I", zlib.crc32(body))
+
+    header = struct.pack(">IIBBBBB", width, height, 8, 6, 0, 0, 0)
+    return (
+        b"\x89PNG\r\n\x1a\n"
+        + chunk(b"IHDR", header)
+        + chunk(b"IDAT", zlib.compress(raw, 9))
+        + chunk(b"IEND", b"")
+    )
+
+
+def _signature(name, seed=0):
+    """The customer signs on the technician's phone."""
+    return {"signer_name": name, "image": signature_png(seed)}
 
 
 def load_demo(seed=7):
@@ -199,11 +228,13 @@ def _advance(rng, job, state, manager, clerk, tech):
     if state == "on_site":
         return
     if state == "in_repair":
-        job.carry_back(tech, _signature(job.contact_person or job.customer_name), "现场无法修复，带回检修")
+        job.carry_back(
+            tech, _signature(job.contact_person or job.customer_name, job.id), "现场无法修复，带回检修"
+        )
         return
     job.finish(
         tech,
-        _signature(job.contact_person or job.customer_name),
+        _signature(job.contact_person or job.customer_name, job.id),
         rng.choice(WORK),
         parts=[rng.choice(PARTS)] if rng.random() < 0.6 else [],
     )

@@ -47,6 +47,8 @@ def test_a_dispatch_reaches_the_phone_live_and_is_finished_with_a_signature(brow
     expect(card).to_be_visible(timeout=2000)
     expect(card).to_contain_text(number)
     screenshot(tech, "list")
+    manager.goto(live_server.url + "/board/")  # the manager watches the board from now on
+    expect(manager.locator(f".lane #card-{job_id}")).to_be_visible()
 
     card.click()
     expect(tech.get_by_role("heading", name=number)).to_be_visible()
@@ -99,6 +101,9 @@ def test_a_dispatch_reaches_the_phone_live_and_is_finished_with_a_signature(brow
     submit.click()
 
     expect(tech.get_by_text("已完工，等待经理核签")).to_be_in_viewport()
+    # The manager's board shows it waiting for countersignature, without a reload.
+    expect(manager.locator(f"#cards-done #card-{job_id}")).to_be_visible(timeout=2000)
+    screenshot(manager, "board-done")
     expect(tech.get_by_text("李女士")).to_be_visible()
     expect(tech.locator(".state")).to_have_text("完工待核")
     expect(tech.locator("img.sig")).to_be_visible()
