@@ -87,17 +87,17 @@ def dispatcher(base, stop, stats, rng, techs):
     while not stop.is_set():
         _, _, html = stats.timed(client, "GET", "/jobs/dispatch")
         waiting = [
-            chunk.split('"', 1)[0]
+            (chunk.split('"', 1)[0], re.search(r'name="version" value="(\d+)"', chunk).group(1))
             for chunk in html.split(' id="job-')[1:]
             if "state-registered" in chunk[:400]
         ]
         if waiting:
-            job_id = rng.choice(waiting[:10])
+            job_id, version = rng.choice(waiting[:10])
             status, _, _ = stats.timed(
                 client,
                 "POST",
                 f"/jobs/{job_id}/dispatch",
-                {"technician": rng.choice(techs), "origin": "dispatch"},
+                {"technician": rng.choice(techs), "origin": "dispatch", "version": version},
                 htmx=True,
             )
             if status == 200:
