@@ -32,6 +32,19 @@
     if (event.target.closest("[data-print]")) { window.print(); }
   });
 
+  // The menu (a <details>) closes on a tap anywhere else or on Escape, like any other menu.
+  function closeMenus(except) {
+    document.querySelectorAll("details.menu[open]").forEach(function (menu) {
+      if (menu !== except) { menu.removeAttribute("open"); }
+    });
+  }
+  document.addEventListener("click", function (event) {
+    closeMenus(event.target.closest("details.menu"));
+  });
+  document.addEventListener("keydown", function (event) {
+    if (event.key === "Escape") { closeMenus(null); }
+  });
+
   // Toasts fade after a while; errors stay until the next one.
   document.addEventListener("htmx:afterSwap", function () {
     document.querySelectorAll(".toast-ok").forEach(function (el) {

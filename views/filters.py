@@ -2,7 +2,7 @@
 
 import datetime
 
-from flask_babel import format_date, format_datetime, format_decimal, get_locale, gettext
+from flask_babel import format_date, format_datetime, format_decimal, format_time, get_locale, gettext
 from flask_login import current_user
 
 from models import can
@@ -22,7 +22,7 @@ def local_datetime(value, fmt="short"):
     if value is None:
         return ""
     if fmt == "time":
-        return to_local(value).strftime("%H:%M")
+        return format_time(to_local(value).replace(tzinfo=None), "short", rebase=False)
     return format_datetime(to_local(value).replace(tzinfo=None), fmt, rebase=False)
 
 

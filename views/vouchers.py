@@ -133,7 +133,7 @@ def _to_local(utc_naive):
 
 
 def _dispatch_form(job, **kwargs):
-    form = DispatchForm(version=job.version, **kwargs)
+    form = DispatchForm(version=job.version, technician=job.technician_id or 0, **kwargs)
     form.technician.choices = choices([(0, "—")] + [(t.id, t.full_name) for t in User.active_technicians()])
     return form
 
