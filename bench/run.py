@@ -308,18 +308,26 @@ def main():
 def _dispatch(server, manager, count=200):
     """Re-dispatch jobs between two technicians through the real endpoint; server-side p50."""
     status, _, html = manager.get("/jobs/dispatch")
-    ids = re.findall(r'<article class="row card[^"]*" id="job-(\d+)"', html)
+    rows = {
+        chunk.split('"', 1)[0]: re.search(r'name="version" value="(\d+)"', chunk).group(1)
+        for chunk in html.split(' id="job-')[1:]
+        if 'name="version"' in chunk
+    }
+    ids = list(rows)
     techs = re.findall(r'<option value="(\d+)"', html)
     techs = sorted(set(techs), key=int)[:2]
     if not ids or len(techs) < 2:
         return None
     for i in range(count):
         job_id = ids[i % len(ids)]
-        manager.post(
+        status, _, text = manager.post(
             f"/jobs/{job_id}/dispatch?bench=dispatch",
-            {"technician": techs[(i // len(ids)) % 2], "origin": "dispatch"},
+            {"technician": techs[(i // len(ids)) % 2], "origin": "dispatch", "version": rows[job_id]},
             htmx=True,
         )
+        if status == 200:  # the row comes back with the voucher's new version
+            found = re.search(r'name="version" value="(\d+)"', text)
+            rows[job_id] = found.group(1) if found else rows[job_id]
     # A job already with that technician is refused (409): only successful dispatches count.
     return percentile(server.times("bench=dispatch", statuses=("200", "204")), 50)
 
