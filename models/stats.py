@@ -31,57 +31,67 @@ def year_summary(end=None):
     start = (end.replace(day=1) - datetime.timedelta(days=335)).replace(day=1)
     in_year = (Job.register_day >= start) & (Job.register_day <= end)
 
+    # One pass for the volume tables: counts by month, type and state, summed up here.
     month = _month(Job.register_day)
-    monthly = dict(Job.select(month.alias("m"), fn.COUNT(Job.id)).where(in_year).group_by(month).tuples())
+    monthly, by_type, by_state = {}, {}, {}
+    rows = (
+        Job.select(month.alias("m"), Job.service_type, Job.state, fn.COUNT(Job.id))
+        .where(in_year)
+        .group_by(month, Job.service_type, Job.state)
+        .tuples()
+    )
+    for key, service_type, state, count in rows:
+        monthly[key] = monthly.get(key, 0) + count
+        by_type[service_type] = by_type.get(service_type, 0) + count
+        by_state[state] = by_state.get(state, 0) + count
     months, cursor = [], start
     while cursor <= end:
         key = cursor.strftime("%Y-%m")
         months.append((key, monthly.get(key, 0)))
         cursor = (cursor.replace(day=28) + datetime.timedelta(days=4)).replace(day=1)
 
-    by_type = dict(
-        Job.select(Job.service_type, fn.COUNT(Job.id)).where(in_year).group_by(Job.service_type).tuples()
-    )
-    by_state = dict(Job.select(Job.state, fn.COUNT(Job.id)).where(in_year).group_by(Job.state).tuples())
-
-    timing = (
-        Job.select(
-            fn.AVG(_minutes(Job.dispatched_at, Job.registered_at)),
-            fn.AVG(_minutes(Job.finished_at, Job.arrived_at)),
-            fn.AVG(_minutes(Job.filed_at, Job.finished_at)),
-        )
-        .where(in_year, Job.state != "void")
-        .tuples()
-        .first()
-    )
-
+    # One pass for timeliness and each technician's year: sums and counts per technician,
+    # the department's averages weighted from them (only dispatched work has these times).
     done = Job.state.in_(("done", "countersigned", "filed"))
-    per_tech = (
-        Job.select(
-            Job.technician,
-            fn.COUNT(Job.id).alias("jobs"),
-            fn.SUM(Case(None, [(done, 1)], 0)).alias("done"),
-            fn.SUM(Case(None, [(Job.carried_back == True, 1)], 0)).alias("carried"),  # noqa: E712
-            fn.AVG(_minutes(Job.finished_at, Job.arrived_at)).alias("minutes"),
-        )
-        .where(in_year, Job.technician.is_null(False))
+    waits = {
+        "dispatch": _minutes(Job.dispatched_at, Job.registered_at),
+        "service": _minutes(Job.finished_at, Job.arrived_at),
+        "filing": _minutes(Job.filed_at, Job.finished_at),
+    }
+    columns = [
+        Job.technician,
+        fn.COUNT(Job.id),
+        fn.SUM(Case(None, [(done, 1)], 0)),
+        fn.SUM(Case(None, [(Job.carried_back == True, 1)], 0)),  # noqa: E712 (SQL, not Python)
+    ]
+    for expression in waits.values():
+        columns += [fn.SUM(expression), fn.COUNT(expression)]
+    per_tech = list(
+        Job.select(*columns)
+        .where(in_year, Job.technician.is_null(False), Job.state != "void")
         .group_by(Job.technician)
         .tuples()
     )
+    totals = {name: [0.0, 0] for name in waits}
     names = {u.id: u.full_name for u in User.select(User.id, User.full_name).where(User.role == "technician")}
-    technicians = sorted(
-        (
+    technicians = []
+    for tech, jobs, done_n, carried, *sums in per_tech:
+        for k, name in enumerate(waits):
+            total_minutes, count = sums[2 * k], sums[2 * k + 1]
+            totals[name][0] += float(total_minutes or 0)
+            totals[name][1] += count or 0
+        service_sum, service_count = sums[2], sums[3]
+        technicians.append(
             {
                 "name": names.get(tech, "?"),
                 "jobs": jobs,
                 "done": int(done_n or 0),
                 "carried": int(carried or 0),
-                "minutes": round(minutes) if minutes is not None else None,
+                "minutes": round(float(service_sum) / service_count) if service_count else None,
             }
-            for tech, jobs, done_n, carried, minutes in per_tech
-        ),
-        key=lambda row: -row["jobs"],
-    )
+        )
+    technicians.sort(key=lambda row: -row["jobs"])
+    average = {name: (round(t / n) if n else None) for name, (t, n) in totals.items()}
     total = sum(count for _, count in months)
     return {
         "start": start,
@@ -91,12 +101,8 @@ def year_summary(end=None):
         "peak": max((count for _, count in months), default=0),
         "by_type": [(key, by_type.get(key, 0)) for key in SERVICE_TYPES],
         "by_state": by_state,
-        "dispatch_minutes": _round(timing[0]) if timing else None,
-        "service_minutes": _round(timing[1]) if timing else None,
-        "filing_minutes": _round(timing[2]) if timing else None,
+        "dispatch_minutes": average["dispatch"],
+        "service_minutes": average["service"],
+        "filing_minutes": average["filing"],
         "technicians": technicians,
     }
-
-
-def _round(value):
-    return round(float(value)) if value is not None else None

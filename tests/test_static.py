@@ -15,23 +15,33 @@ def test_vendored_files_match_sha256sums():
             assert hashlib.sha256(fh.read()).hexdigest() == digest, name
 
 
-def test_static_urls_are_fingerprinted_cached_and_compressed(client):
+def test_pages_load_one_fingerprinted_bundle_cached_and_compressed(client):
+    import gzip
     import re
 
     html = client.get("/login").get_data(as_text=True)
-    url = re.search(r'src="(/static/vendor/htmx-2.0.11.min.js\?v=[0-9a-f]{12})"', html).group(1)
-    response = client.get(url, headers={"Accept-Encoding": "gzip, br"})
-    assert response.status_code == 200
+    scripts = re.findall(r'<script src="([^"]+)"', html)
+    assert len(scripts) == 1 and re.match(r"^/bundle/app\.js\?v=[0-9a-f]{12}$", scripts[0])
+    response = client.get(scripts[0], headers={"Accept-Encoding": "gzip, br"})
+    assert response.status_code == 200 and response.mimetype == "text/javascript"
     assert response.headers["Content-Encoding"] == "gzip"
-    assert (
-        "immutable" in response.headers["Cache-Control"]
-        and "max-age=31536000" in response.headers["Cache-Control"]
-    )
-    import gzip
+    cache = response.headers["Cache-Control"]
+    assert "immutable" in cache and "max-age=31536000" in cache
+    body = gzip.decompress(response.data).decode()
+    with open(os.path.join(STATIC, "htmx-2.0.11.min.js")) as fh:
+        assert fh.read().strip() in body  # the vendored file, untouched
+    assert 'document.addEventListener("htmx:configRequest"' in body  # app.js follows
+    assert client.get("/bundle/nothing.js").status_code == 404
 
-    assert (
-        gzip.decompress(response.data).startswith(b"var htmx") or len(gzip.decompress(response.data)) == 52182
-    )
+
+def test_the_technician_bundle_carries_the_signature_pad(client, auth):
+    import re
+
+    auth.login("tech1")
+    html = client.get("/tech/").get_data(as_text=True)
+    scripts = re.findall(r'<script src="([^"]+)"', html)
+    assert len(scripts) == 1 and scripts[0].startswith("/bundle/tech.js?v=")
+    assert b"SignaturePad" in client.get(scripts[0]).data
 
 
 def test_html_is_compressed_when_asked(client):

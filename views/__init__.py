@@ -1,6 +1,7 @@
 """Blueprints, one per screen area."""
 
 from views.admin import bp as admin_bp
+from views.assets import bp as assets_bp
 from views.auth import bp as auth_bp
 from views.board import bp as board_bp
 from views.customers import bp as customers_bp
@@ -22,4 +23,5 @@ BLUEPRINTS = [
     board_bp,
     tech_bp,
     dashboard_bp,
+    assets_bp,
 ]
