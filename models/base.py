@@ -83,16 +83,6 @@ def today():
     return datetime.datetime.now(_tz["zone"]).date()
 
 
-def local_day_bounds(day):
-    """UTC naive [start, end) of a local calendar day."""
-    start = datetime.datetime.combine(day, datetime.time(), tzinfo=_tz["zone"])
-    end = start + datetime.timedelta(days=1)
-    return (
-        start.astimezone(datetime.UTC).replace(tzinfo=None),
-        end.astimezone(datetime.UTC).replace(tzinfo=None),
-    )
-
-
 class JSONField(TextField):
     """A small JSON document stored as text (works the same on SQLite and PostgreSQL)."""
 

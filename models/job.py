@@ -216,7 +216,7 @@ class Job(BaseModel):
         return cls.select(cls, tech).join(tech, JOIN.LEFT_OUTER, on=(cls.technician == tech.id), attr="tech")
 
     @classmethod
-    def awaiting_dispatch(cls, on=None):
+    def awaiting_dispatch(cls):
         """Undispatched jobs, carried-over ones first (oldest day first), then today's."""
         return cls.with_people().where(cls.state == "registered").order_by(cls.register_day, cls.id)
 
@@ -487,11 +487,6 @@ class Job(BaseModel):
                 data={"type": service_type, "proposed": proposed} if service_type != proposed else None,
             )
         return job
-
-    def open_jobs_for_same_equipment(self):
-        return Job.select().where(
-            Job.equipment == self.equipment_id, Job.state.in_(OPEN_STATES), Job.id != self.id
-        )
 
     @classmethod
     def open_for_equipment(cls, equipment_ids):

@@ -5,7 +5,6 @@ import re
 from flask import current_app, flash, make_response, redirect, render_template, request, url_for
 from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
-from flask_login import current_user
 from flask_wtf import FlaskForm
 from werkzeug.routing import IntegerConverter
 from wtforms import (
@@ -18,8 +17,6 @@ from wtforms import (
     TextAreaField,
 )
 from wtforms.validators import ValidationError
-
-from models import can
 
 
 def public(view):
@@ -112,10 +109,6 @@ def see_other(endpoint, **values):
         response.headers["HX-Location"] = url
         return response
     return redirect(url, 303)
-
-
-def allowed(action):
-    return can(current_user, action)
 
 
 def choices(pairs):
