@@ -25,10 +25,16 @@ def _minutes(later, earlier):
     return (fn.julianday(later) - fn.julianday(earlier)) * 1440.0
 
 
+def first_month_of_year_to(end):
+    """The first day of the month eleven months before ``end``'s: twelve months in all."""
+    months = end.year * 12 + end.month - 1 - 11
+    return datetime.date(months // 12, months % 12 + 1, 1)
+
+
 def year_summary(end=None):
     """Figures for the twelve months up to ``end`` (default today)."""
     end = end or today()
-    start = (end.replace(day=1) - datetime.timedelta(days=335)).replace(day=1)
+    start = first_month_of_year_to(end)
     in_year = (Job.register_day >= start) & (Job.register_day <= end)
 
     # One pass for the volume tables: counts by month, type and state, summed up here.

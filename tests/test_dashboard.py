@@ -50,3 +50,18 @@ def test_dashboard_query_count_is_fixed(client, auth, make):
     with count_queries() as many:
         client.get("/dashboard/")
     assert len(many) == len(few)
+
+
+def test_a_year_is_twelve_months_on_the_first_and_last_day_of_every_month(make):
+    from models.stats import first_month_of_year_to
+
+    for year in (2025, 2026, 2028):
+        for month in range(1, 13):
+            first = datetime.date(year, month, 1)
+            last = (first.replace(day=28) + datetime.timedelta(days=4)).replace(day=1) - datetime.timedelta(days=1)
+            for end in (first, last):
+                summary = year_summary(end)
+                assert len(summary["months"]) == 12, end
+                assert summary["months"][-1][0] == end.strftime("%Y-%m")
+                assert first_month_of_year_to(end) == summary["start"]
+                assert summary["start"].day == 1
