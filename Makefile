@@ -37,6 +37,7 @@ run: install instance/secret_key
 
 ## Run the whole test suite: SQLite and PostgreSQL, and Chromium for browser tests.
 test: install
+	$(VENV)/bin/lint-imports --no-cache
 	$(VENV)/bin/python -m pytest $(PYTEST_ARGS)
 
 lint: install

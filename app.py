@@ -2,7 +2,19 @@
 
 import os
 
-from flask import Flask
+from flask import Flask, session
+from flask_babel import Babel
+from flask_login import LoginManager, current_user
+from flask_wtf.csrf import CSRFProtect
+from htmx_flask import Htmx
+from werkzeug.middleware.proxy_fix import ProxyFix
+
+from models import User, db, init_database
+from views import BLUEPRINTS, filters
+from views.access import check_access, handle_errors
+from views.assets import init_assets
+from views.cli import register_commands
+from views.common import BoundedIntConverter
 
 # Security headers on every response. No inline script or style anywhere in the app,
 # so the policy needs no 'unsafe-inline'.
@@ -50,41 +62,22 @@ def create_app(test_config=None):
     app.config["REMEMBER_COOKIE_SECURE"] = app.config["SESSION_COOKIE_SECURE"]
     os.makedirs(app.instance_path, exist_ok=True)
     if app.config["PROXY_COUNT"]:
-        from werkzeug.middleware.proxy_fix import ProxyFix
-
         count = int(app.config["PROXY_COUNT"])
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=count, x_proto=count, x_host=count)
-
-    from models import init_database
 
     init_database(app.config["DATABASE_URL"], app.config["TIMEZONE"])
     _init_extensions(app)
     _init_request_hooks(app)
 
-    from views import BLUEPRINTS
-    from views.common import BoundedIntConverter
-
     app.url_map.converters["int"] = BoundedIntConverter
     for blueprint in BLUEPRINTS:
         app.register_blueprint(blueprint)
-
-    from views.cli import register_commands
 
     register_commands(app)
     return app
 
 
 def _init_extensions(app):
-    from flask import session
-    from flask_babel import Babel
-    from flask_login import LoginManager, current_user
-    from flask_wtf.csrf import CSRFProtect
-    from htmx_flask import Htmx
-
-    from models import User
-    from views import filters
-    from views.assets import init_assets
-
     CSRFProtect(app)
     Htmx(app)
 
@@ -106,9 +99,6 @@ def _init_extensions(app):
 
 
 def _init_request_hooks(app):
-    from models import db
-    from views.access import check_access, handle_errors
-
     @app.before_request
     def _connect():
         db.connect(reuse_if_open=True)

@@ -322,7 +322,7 @@ def _dispatch(server, manager, count=200):
         job_id = ids[i % len(ids)]
         status, _, text = manager.post(
             f"/jobs/{job_id}/dispatch?bench=dispatch",
-            {"technician": techs[(i // len(ids)) % 2], "origin": "dispatch", "version": rows[job_id]},
+            {"technician": techs[(i // len(ids)) % 2], "version": rows[job_id]},
             htmx=True,
         )
         if status == 200:  # the row comes back with the voucher's new version

@@ -10,7 +10,7 @@ import datetime
 import random
 
 from models import Customer, CustomerPhone, Equipment, Event, Job, Signature, User, db
-from models.base import now, today
+from models.core import now, today
 from models.demo import signature_png
 
 TECHS = 10

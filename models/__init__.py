@@ -1,21 +1,34 @@
-"""Peewee models and the regulation's rules. Nothing here knows about HTTP requests."""
+"""Peewee models and the regulation's rules. Nothing here knows about HTTP requests.
 
-from models.base import Conflict, Forbidden, RuleError, db, init_database
-from models.customer import Contract, ContractEquipment, Customer, CustomerPhone, Equipment
-from models.event import Event
-from models.job import IdempotencyKey, Job, PartLine, Signature
-from models.permission import Permission, can, require
-from models.sequence import Sequence
-from models.setting import Setting
-from models.user import LoginAttempt, User
+``models.core`` is the domain-neutral machinery; each domain (customer files, the service
+spine, …) is one module or package that registers itself with the core when imported.
+Importing ``models`` loads every domain.
+"""
 
-ALL_MODELS = [
-    User,
-    LoginAttempt,
+from models.core import (
+    CORE_MODELS,
+    Conflict,
     Event,
+    Forbidden,
+    IdempotencyKey,
+    LoginAttempt,
     Permission,
+    RuleError,
     Sequence,
     Setting,
+    Signature,
+    User,
+    can,
+    db,
+    init_database,
+    may,
+    require,
+)
+from models.customers import Contract, ContractEquipment, Customer, CustomerPhone, Equipment
+from models.service import Job, PartLine
+
+ALL_MODELS = [
+    *CORE_MODELS,
     Customer,
     CustomerPhone,
     Equipment,
@@ -23,8 +36,6 @@ ALL_MODELS = [
     ContractEquipment,
     Job,
     PartLine,
-    Signature,
-    IdempotencyKey,
 ]
 
 __all__ = [
@@ -35,20 +46,21 @@ __all__ = [
     "Customer",
     "CustomerPhone",
     "Equipment",
-    "Job",
-    "PartLine",
-    "Signature",
     "Event",
     "Forbidden",
     "IdempotencyKey",
+    "Job",
     "LoginAttempt",
+    "PartLine",
     "Permission",
     "RuleError",
     "Sequence",
     "Setting",
+    "Signature",
     "User",
     "can",
     "db",
     "init_database",
+    "may",
     "require",
 ]

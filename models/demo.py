@@ -1,12 +1,14 @@
 """Realistic Chinese demo data: one user per role and a working department's records."""
 
 import datetime
+import math
 import random
+import struct
+import zlib
 
-from models.base import db, now, today
-from models.customer import Contract, Customer, Equipment
-from models.job import Job
-from models.user import User
+from models.core import User, db, now, today
+from models.customers import Contract, Customer, Equipment
+from models.service import Job
 
 DEMO_PASSWORD = "demo1234"
 
@@ -94,10 +96,6 @@ PARTS = [
 
 def signature_png(seed):
     """A small drawn-looking signature: a wavy stroke on a transparent 240x80 PNG."""
-    import math
-    import struct
-    import zlib
-
     width, height = 240, 80
     rows = [bytearray(width * 4) for _ in range(height)]
     for x in range(10, 230):

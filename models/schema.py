@@ -1,10 +1,11 @@
 """Create or upgrade the schema through the versioned migrations in ``migrations/``."""
 
 import os
+import sqlite3
 
 from playhouse.migrations import Runner
 
-from models.base import db
+from models.core import Permission, db, is_postgres
 
 MIGRATIONS_DIR = os.path.join(os.path.dirname(os.path.dirname(__file__)), "migrations")
 
@@ -15,8 +16,6 @@ def runner():
 
 def upgrade():
     """Apply every pending migration, then seed what the rules need; returns applied names."""
-    from models.permission import Permission
-
     applied = runner().up()
     Permission.ensure_defaults()
     return applied
@@ -28,10 +27,6 @@ def pending():
 
 def backup_sqlite(destination):
     """A consistent copy of the live SQLite database (online backup API; writers may continue)."""
-    import sqlite3
-
-    from models.base import is_postgres
-
     if is_postgres():
         raise RuntimeError("PostgreSQL: use pg_dump (see README).")
     target = sqlite3.connect(destination)
@@ -48,10 +43,6 @@ def backup_sqlite(destination):
 
 def restore_sqlite(source):
     """Replace the database's content with a backup file's (online backup API, in one step)."""
-    import sqlite3
-
-    from models.base import is_postgres
-
     if is_postgres():
         raise RuntimeError("PostgreSQL: use pg_restore (see README).")
     try:

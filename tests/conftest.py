@@ -318,11 +318,24 @@ def screenshot(request):
 
 # ---- domain factories -------------------------------------------------------------------
 
-PNG_1x1 = (
-    b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\x06\x00\x00\x00\x1f"
-    b"\x15\xc4\x89\x00\x00\x00\rIDATx\x9cc\xf8\xff\xff?\x00\x05\xfe\x02\xfe\xa7\x35\x81\x84\x00"
-    b"\x00\x00\x00IEND\xaeB`\x82" + b"\x00" * 64
-)
+
+def _png_1x1():
+    import struct
+    import zlib
+
+    def chunk(kind, data):
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+
+    header = struct.pack(">IIBBBBB", 1, 1, 8, 6, 0, 0, 0)
+    return (
+        b"\x89PNG\r\n\x1a\n"
+        + chunk(b"IHDR", header)
+        + chunk(b"IDAT", zlib.compress(b"\x00\x00\x00\x00\xff"))
+        + chunk(b"IEND", b"")
+    )
+
+
+PNG_1x1 = _png_1x1()
 
 
 class Factory:
@@ -342,7 +355,7 @@ class Factory:
         import datetime
 
         from models import Equipment
-        from models.base import today
+        from models.core import today
 
         customer = customer or self.customer()
         if warranty_days is not None:

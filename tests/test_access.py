@@ -4,8 +4,8 @@ import pytest
 from werkzeug.routing import IntegerConverter
 
 from models import Event
-from models.permission import ACTIONS, permission_map
-from models.user import ROLES
+from models.core import ROLES
+from models.core.access import ACTIONS, permission_map
 from tests import report
 from views.common import route_action
 

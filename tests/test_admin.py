@@ -3,7 +3,7 @@
 import pytest
 
 from models import Event, Permission, Setting, User
-from models.permission import can, permission_map
+from models.core.access import can, permission_map
 
 
 def test_admin_creates_a_user(client, auth, dbc):
@@ -107,12 +107,10 @@ def test_permissions_page_lists_every_action(client, auth):
 
 def test_settings_save_and_validate(client, auth, dbc):
     auth.login("admin")
-    response = client.post(
-        "/admin/settings", data={"small_fee_limit_yuan": "300", "quick_work_picks": "A\nB"}
-    )
+    response = client.post("/admin/settings", data={"small_fee_limit_fen": "300", "quick_work_picks": "A\nB"})
     assert response.status_code == 200
     assert Setting.get_value("small_fee_limit_fen") == 30000
-    response = client.post("/admin/settings", data={"small_fee_limit_yuan": "-5", "quick_work_picks": ""})
+    response = client.post("/admin/settings", data={"small_fee_limit_fen": "-5", "quick_work_picks": ""})
     assert response.status_code == 422
     assert Setting.get_value("small_fee_limit_fen") == 30000
 
@@ -120,7 +118,7 @@ def test_settings_save_and_validate(client, auth, dbc):
 def test_audit_log_lists_events(client, auth):
     auth.login("admin")
     html = client.get("/admin/events").get_data(as_text=True)
-    assert "登录" in html and "用户 #" in html
+    assert "登录" in html and ">用户 Admin</a>" in html  # the record by its name, linked
 
 
 def test_a_technician_with_jobs_in_hand_is_not_deactivated(client, auth, users, make, dbc):

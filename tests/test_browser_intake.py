@@ -14,7 +14,7 @@ pytestmark = pytest.mark.browser
 def _library_customer():
     """A customer of the live database, made through the models as the clerk."""
     from models import Customer, Equipment, User, db
-    from models.base import today
+    from models.core import today
 
     with db.connection_context():
         clerk = User.get(User.username == "clerk")

@@ -15,7 +15,7 @@ pytestmark = pytest.mark.browser
 def _department_day():
     """A day's worth of calls in every state, and two calls carried over from earlier days."""
     from models import Customer, Equipment, Job, User, db
-    from models.base import today
+    from models.core import today
 
     with db.connection_context():
         clerk = User.get(User.username == "clerk")

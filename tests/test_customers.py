@@ -7,8 +7,8 @@ import logging
 import pytest
 
 from models import Contract, ContractEquipment, Customer, CustomerPhone, Equipment, Event, Job
-from models.base import today
-from models.permission import clear_cache
+from models.core import today
+from models.core.access import clear_cache
 
 DAY = datetime.timedelta(days=1)
 

@@ -3,8 +3,8 @@
 import datetime
 
 from models import Job
-from models.base import today
-from models.stats import year_summary
+from models.core import today
+from models.service.stats import year_summary
 
 
 def test_year_summary_counts_and_times(make, users):
@@ -53,12 +53,14 @@ def test_dashboard_query_count_is_fixed(client, auth, make):
 
 
 def test_a_year_is_twelve_months_on_the_first_and_last_day_of_every_month(make):
-    from models.stats import first_month_of_year_to
+    from models.service.stats import first_month_of_year_to
 
     for year in (2025, 2026, 2028):
         for month in range(1, 13):
             first = datetime.date(year, month, 1)
-            last = (first.replace(day=28) + datetime.timedelta(days=4)).replace(day=1) - datetime.timedelta(days=1)
+            last = (first.replace(day=28) + datetime.timedelta(days=4)).replace(day=1) - datetime.timedelta(
+                days=1
+            )
             for end in (first, last):
                 summary = year_summary(end)
                 assert len(summary["months"]) == 12, end

@@ -6,7 +6,7 @@ import re
 import pytest
 
 from models import Contract, Customer, Equipment, Event, Job
-from models.base import today
+from models.core import today
 
 DAY = datetime.timedelta(days=1)
 

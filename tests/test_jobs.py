@@ -6,8 +6,8 @@ import threading
 import pytest
 
 from models import Conflict, Event, Forbidden, Job, RuleError, Signature
-from models.base import today
-from models.job import reconciliation
+from models.core import today
+from models.service import reconciliation
 
 
 def test_register_records_art7_fields_and_numbers_the_voucher(make, users):
@@ -28,7 +28,7 @@ def test_register_records_art7_fields_and_numbers_the_voucher(make, users):
     assert job.product_model == "KX-2000" and job.spec == "380V 5.5kW"
     assert job.purchase_place == "上海门店" and job.purchase_date == equipment.purchase_date
     assert job.service_type == "paid" and job.proposed_type == "paid"
-    events = list(Event.history(job))
+    events = list(Event.of(job))
     assert [(e.action, e.to_state, e.actor_id) for e in events] == [
         ("register", "registered", users["clerk"].id)
     ]
@@ -79,7 +79,7 @@ def test_only_clerks_and_managers_register(make, users, role):
 def test_full_life_and_history(make, users):
     job = make.job(state="filed")
     assert job.state == "filed" and job.closed
-    assert [e.action for e in Event.history(job)] == [
+    assert [e.action for e in Event.of(job)] == [
         "register",
         "dispatch",
         "arrive",
@@ -87,7 +87,7 @@ def test_full_life_and_history(make, users):
         "countersign",
         "file",
     ]
-    signature = Signature.get(Signature.job == job)
+    signature = Signature.get(Signature.subject_id == job.id)
     assert signature.kind == "completion" and signature.signer_name == "张经理"
     assert len(signature.content_hash) == 64
     assert [(p.name, p.quantity) for p in job.parts] == [("电容 100uF", 2)]
@@ -214,7 +214,7 @@ def test_reconciliation_lists_each_discrepancy(make, users):
     Job.update(register_day=today() - datetime.timedelta(days=1)).where(Job.id == yesterday.id).execute()
     # an inconsistent record: completed with no signature (e.g. edited outside the app)
     broken = make.job(state="done")
-    Signature.delete().where(Signature.job == broken.id).execute()
+    Signature.delete().where(Signature.subject_id == broken.id).execute()
     report = reconciliation(today())
     ids = {k: [j.id for j in v] for k, v in report["buckets"].items()}
     assert ids["not_dispatched"] == [jobs["registered"].id]
@@ -265,15 +265,15 @@ def test_a_resent_finish_with_the_same_key_acts_once(make, users):
         )
     job = Job.get_by_id(job.id)
     assert job.state == "done"
-    assert Signature.select().where(Signature.job == job.id).count() == 1
+    assert Signature.select().where(Signature.subject_id == job.id).count() == 1
     assert job.parts.count() == 1
     assert Event.select().where(Event.subject_id == job.id, Event.action == "finish").count() == 1
 
 
 def test_signed_content_changes_only_by_a_recorded_amendment(make, users):
     job = make.job(state="done")
-    signature = Signature.get(Signature.job == job.id)
-    assert job.signature_valid(signature)
+    signature = Signature.get(Signature.subject_id == job.id)
+    assert job.signature_matches(signature)
     with pytest.raises(Forbidden):
         job.amend(users["tech1"], "typo", work_done="x")
     with pytest.raises(RuleError):
@@ -283,7 +283,7 @@ def test_signed_content_changes_only_by_a_recorded_amendment(make, users):
     job.amend(users["manager"], "客户补充说明", work_done="更换电容，并清洁风扇")
     job = Job.get_by_id(job.id)
     assert job.work_done == "更换电容，并清洁风扇"
-    assert not job.signature_valid(signature)  # the signature still covers the old content
+    assert not job.signature_matches(signature)  # the signature still covers the old content
     event = Event.get(Event.action == "amend")
     assert event.note == "客户补充说明"
     assert event.data["work_done"] == ["更换电容，试机正常", "更换电容，并清洁风扇"]

@@ -97,7 +97,7 @@ def dispatcher(base, stop, stats, rng, techs):
                 client,
                 "POST",
                 f"/jobs/{job_id}/dispatch",
-                {"technician": rng.choice(techs), "origin": "dispatch", "version": version},
+                {"technician": rng.choice(techs), "version": version},
                 htmx=True,
             )
             if status == 200:
@@ -114,9 +114,9 @@ def technician(base, stop, stats, rng, username):
             job_id = rng.choice(ids)
             _, _, page = stats.timed(client, "GET", f"/tech/jobs/{job_id}")
             version = re.search(r'name="version"[^>]*value="(\d+)"', page)
-            if version and f"/tech/jobs/{job_id}/arrive" in page:
+            if version and f"/jobs/{job_id}/arrive" in page:
                 status, headers, _ = stats.timed(
-                    client, "POST", f"/tech/jobs/{job_id}/arrive", {"version": version.group(1)}
+                    client, "POST", f"/jobs/{job_id}/arrive", {"version": version.group(1)}
                 )
                 if _done(status, headers, job_id):
                     stats.ack("arrive")

@@ -6,7 +6,7 @@ import re
 import pytest
 
 from models import Job, Signature, User
-from models.base import today
+from models.core import today
 from views import register
 
 YESTERDAY = today() - datetime.timedelta(days=1)
@@ -329,7 +329,7 @@ def test_carried_over_jobs_come_first_with_their_day_and_age(client, auth, make)
 
 def test_reconciliation_lists_inconsistent_vouchers(client, auth, make):
     broken = make.job(state="done")
-    Signature.delete().where(Signature.job == broken.id).execute()
+    Signature.delete().where(Signature.subject_id == broken.id).execute()
     auth.login("manager")
     body = _section(client.get("/reconcile/").get_data(as_text=True), "problems")
     assert broken.number in body and "已完工但无客户签名" in body

@@ -7,8 +7,8 @@ import re
 import pytest
 
 from models import Event, IdempotencyKey, Job, PartLine, Setting, Signature
-from models.base import today
-from models.job import MAX_SIGNATURE_BYTES
+from models.core import today
+from models.core.signing import MAX_SIGNATURE_BYTES
 from tests.conftest import PNG_1x1
 from tests.querycount import count_queries
 
@@ -128,7 +128,14 @@ def test_poll_after_an_unrelated_change_only_moves_the_position(client, auth, ma
     assert f'since={Event.latest_id()}"' in html and "hx-swap-oob" not in html
 
 
-@pytest.mark.parametrize("since", ["abc", "", "1.5", "-3", "999999999"])
+def test_poll_from_beyond_the_newest_event_refreshes_the_page(client, auth, make, dbc):
+    make.job(state="dispatched")
+    auth.login("tech1")
+    response = client.get("/tech/poll?since=999999999", htmx=True)
+    assert response.status_code == 204 and response.headers["HX-Refresh"] == "true"
+
+
+@pytest.mark.parametrize("since", ["abc", "", "1.5", "-3", "-1e20", "99999999999999999999"])
 def test_poll_with_a_strange_position_resends_the_list(client, auth, make, since, dbc):
     make.job(state="dispatched")
     auth.login("tech1")
@@ -160,7 +167,7 @@ def test_another_technician_gets_404_everywhere(client, auth, make, dbc):
     job = make.job(state="on_site", tech="tech1")
     auth.login("tech2")
     assert client.get(f"/tech/jobs/{job.id}").status_code == 404
-    assert client.post(f"/tech/jobs/{job.id}/arrive", data={"version": job.version}).status_code == 404
+    assert client.post(f"/jobs/{job.id}/arrive", data={"version": job.version}).status_code == 404
     assert client.post(f"/tech/jobs/{job.id}/finish", data=_form(job)).status_code == 404
     assert Job.get_by_id(job.id).state == "on_site" and Signature.select().count() == 0
     assert _events(job, "finish") == 0
@@ -169,18 +176,35 @@ def test_another_technician_gets_404_everywhere(client, auth, make, dbc):
 def test_arrive_records_the_time_and_an_event(client, auth, make, dbc):
     job = make.job(state="dispatched")
     auth.login("tech1")
-    response = client.post(f"/tech/jobs/{job.id}/arrive", data={"version": job.version})
-    assert response.status_code == 303 and response.headers["Location"] == f"/tech/jobs/{job.id}"
+    page = f"http://localhost/tech/jobs/{job.id}"
+    response = client.post(f"/jobs/{job.id}/arrive", data={"version": job.version}, headers={"Referer": page})
+    assert response.status_code == 303 and response.headers["Location"] == page  # back where pressed
     job = Job.get_by_id(job.id)
     assert job.state == "on_site" and job.arrived_at is not None
     assert _events(job, "arrive") == 1
 
 
-def test_arrive_by_htmx_answers_with_a_location(client, auth, make, dbc):
+def test_arrive_by_htmx_refreshes_the_job_page_from_the_event_feed(client, auth, make, dbc):
     job = make.job(state="dispatched")
     auth.login("tech1")
-    response = client.post(f"/tech/jobs/{job.id}/arrive", data={"version": job.version}, htmx=True)
-    assert response.status_code == 204 and response.headers["HX-Location"] == f"/tech/jobs/{job.id}"
+    html = client.get(f"/tech/jobs/{job.id}").get_data(as_text=True)
+    position = int(re.search(rf"/tech/jobs/{job.id}/poll\?since=(\d+)", html).group(1))
+    assert client.get(f"/tech/jobs/{job.id}/poll?since={position}", htmx=True).status_code == 204
+    response = client.post(f"/jobs/{job.id}/arrive", data={"version": job.version}, htmx=True)
+    assert response.status_code == 204 and "record-changed" in response.headers["HX-Trigger"]
+    fragment = client.get(f"/tech/jobs/{job.id}/poll?since={position}", htmx=True).get_data(as_text=True)
+    assert "<html" not in fragment and 'id="tech-job" hx-swap-oob="true"' in fragment
+    assert "服务中" in fragment and f"since={Event.latest_id()}" in fragment
+
+
+def test_job_page_says_who_has_a_job_re_dispatched_meanwhile(client, auth, make, users, dbc):
+    job = make.job(state="dispatched")
+    auth.login("tech1")
+    html = client.get(f"/tech/jobs/{job.id}").get_data(as_text=True)
+    position = int(re.search(rf"/tech/jobs/{job.id}/poll\?since=(\d+)", html).group(1))
+    job.dispatch(users["tech2"], users["manager"])
+    fragment = client.get(f"/tech/jobs/{job.id}/poll?since={position}", htmx=True).get_data(as_text=True)
+    assert "已改派给 Tech2" in fragment and "/tech/" in fragment
 
 
 def test_arrive_on_a_stale_page_says_who_changed_it(client, auth, make, users, dbc):
@@ -188,7 +212,7 @@ def test_arrive_on_a_stale_page_says_who_changed_it(client, auth, make, users, d
     old = job.version
     job.arrive(users["tech1"])
     auth.login("tech1")
-    response = client.post(f"/tech/jobs/{job.id}/arrive", data={"version": old}, htmx=True)
+    response = client.post(f"/jobs/{job.id}/arrive", data={"version": old}, htmx=True)
     assert response.status_code == 409 and response.headers["HX-Retarget"] == "#toast"
     assert _events(job, "arrive") == 1
 
@@ -205,7 +229,7 @@ def test_finish_with_a_drawn_signature(client, auth, make, dbc):
     job = Job.get_by_id(job.id)
     assert job.state == "done" and job.finished_at is not None
     assert job.work_done == "更换电容，试机正常\n清洁保养\n调试校准"
-    signature = Signature.get(Signature.job == job.id)
+    signature = Signature.get(Signature.subject_id == job.id)
     assert bytes(signature.image) == PNG_1x1 and signature.signer_name == "张经理"
     assert signature.kind == "completion" and not signature.on_paper
     parts = PartLine.select().where(PartLine.job == job.id)
@@ -233,7 +257,7 @@ def test_the_same_form_sent_twice_acts_once(client, auth, make, dbc):
     first = client.post(f"/tech/jobs/{job.id}/finish", data=dict(data), htmx=True)
     again = client.post(f"/tech/jobs/{job.id}/finish", data=dict(data), htmx=True)
     assert first.status_code == again.status_code == 204
-    assert Signature.select().where(Signature.job == job.id).count() == 1
+    assert Signature.select().where(Signature.subject_id == job.id).count() == 1
     assert PartLine.select().where(PartLine.job == job.id).count() == 1
     assert _events(job, "finish") == 1
     assert IdempotencyKey.select().where(IdempotencyKey.key == data["key"]).count() == 1
@@ -288,7 +312,7 @@ def test_a_bad_signature_is_refused_next_to_the_pad(client, auth, make, signatur
     assert "更换电容，试机正常" in html  # the form stays as typed
     assert "base64," not in html  # a refused drawing is not sent back
     assert Job.get_by_id(job.id).state == "on_site"
-    assert Signature.select().where(Signature.job == job.id).count() == 0
+    assert Signature.select().where(Signature.subject_id == job.id).count() == 0
     assert PartLine.select().count() == 0 and _events(job, "finish") == 0
 
 
@@ -340,7 +364,7 @@ def test_carry_back_then_deliver(client, auth, make, dbc):
     assert response.status_code == 303
     job = Job.get_by_id(job.id)
     assert job.state == "done"
-    kinds = [s.kind for s in Signature.select().where(Signature.job == job.id).order_by(Signature.id)]
+    kinds = [s.kind for s in Signature.select().where(Signature.subject_id == job.id).order_by(Signature.id)]
     assert kinds == ["item_taken", "completion"]
     assert _events(job, "carry_back") == 1 and _events(job, "finish") == 1
 
@@ -350,7 +374,7 @@ def test_finishing_a_job_already_done_is_refused_with_a_reason(client, auth, mak
     auth.login("tech1")
     response = client.post(f"/tech/jobs/{job.id}/finish", data=_form(job, key="late"), htmx=True)
     assert response.status_code == 409 and response.headers["HX-Retarget"] == "#toast"
-    assert Signature.select().where(Signature.job == job.id).count() == 1
+    assert Signature.select().where(Signature.subject_id == job.id).count() == 1
 
 
 def test_finish_without_csrf_is_refused(client, auth, make, dbc):

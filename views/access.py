@@ -8,7 +8,7 @@ from flask_login import current_user
 from flask_wtf.csrf import CSRFError
 
 from models import RuleError, can
-from views.common import error_response, is_htmx, route_action
+from views.common import error_response, is_htmx, route_action, toast_response
 
 
 def check_access():
@@ -38,10 +38,7 @@ def check_access():
 def refuse(status, message=None):
     message = message or gettext("You are not allowed to see this page.")
     if is_htmx():
-        response = make_response(render_template("_toast.html", message=message, kind="error"), status)
-        response.headers["HX-Retarget"] = "#toast"
-        response.headers["HX-Reswap"] = "innerHTML"
-        return response
+        return toast_response(message, status)
     return make_response(render_template("error.html", status=status, message=message), status)
 
 

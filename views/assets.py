@@ -6,7 +6,7 @@ import os
 import re
 import threading
 
-from flask import Blueprint, make_response, request, url_for
+from flask import Blueprint, abort, current_app, make_response, request, url_for
 
 from views.common import public
 
@@ -143,8 +143,6 @@ def bundle(static_folder, name):
 
 
 def bundle_url(name):
-    from flask import current_app
-
     return url_for("assets.serve", name=name, v=bundle(current_app.static_folder, name)[1])
 
 
@@ -152,8 +150,6 @@ def bundle_url(name):
 @public
 def serve(name):
     """A bundle of static files (public: the login page needs them too)."""
-    from flask import abort, current_app
-
     if name not in BUNDLES:
         abort(404)
     content, digest = bundle(current_app.static_folder, name)
@@ -161,5 +157,3 @@ def serve(name):
     response.mimetype = MIMETYPES[os.path.splitext(name)[1]]
     response.set_etag(digest)
     return response.make_conditional(request)
-
-

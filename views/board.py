@@ -1,14 +1,18 @@
 """The dispatch board (派工看板): the manager's always-current view of the department's work."""
 
-from flask import Blueprint, make_response, redirect, request, url_for
+from flask import Blueprint, redirect, url_for
 from flask_babel import gettext
+from flask_babel import lazy_gettext as _l
 
 from models import Event, Job, User
-from models.base import today
-from models.job import STATES
+from models.core import today
+from models.service import IN_HAND_STATES, STATES
 from views.common import is_htmx, render, requires
+from views.records import live_changes
+from views.shell import nav
 
 bp = Blueprint("board", __name__, url_prefix="/board")
+nav("board.board", _l("Dispatch board"), "board.view", order=20)
 
 
 PLACEHOLDER = 987654321
@@ -37,11 +41,15 @@ def _card_texts():
     return texts
 
 
-def _position():
-    try:
-        return max(0, int(request.args.get("since", "0")))
-    except ValueError:
-        return 0
+def lane_of(job):
+    """Which board column a job belongs in now (None: it has left the board)."""
+    if job.state == "registered":
+        return "waiting"
+    if job.state in IN_HAND_STATES:
+        return f"tech-{job.technician_id}"
+    if job.state == "done":
+        return "done"
+    return None
 
 
 @bp.get("/")
@@ -73,14 +81,12 @@ def poll():
     """What changed since the position the board shows: 204 when nothing did."""
     if not is_htmx():
         return redirect(url_for("board.board"))  # e.g. signed in again with this as "next"
-    since = _position()
-    latest, changed_ids = Event.changes_since(since)
-    if latest < since:
-        # The database went back (a restore): start over from a fresh page.
-        return make_response("", 204, {"HX-Refresh": "true"})
-    if latest == since:
-        return make_response("", 204)
-    changed = list(Job.for_board().where(Job.id.in_(list(changed_ids)))) if changed_ids else []
+    changes, done = live_changes({"job"})
+    if done is not None:
+        return done
+    latest, changed_ids = changes
+    ids = list(changed_ids.get("job", ()))
+    changed = list(Job.for_board().where(Job.id.in_(ids))) if ids else []
     response = render(
         "board/board.html",
         block="changes",
@@ -91,6 +97,7 @@ def poll():
         today=today(),
         urls=_card_urls(),
         t=_card_texts(),
+        lane_of=lane_of,
     )
     response.headers["Cache-Control"] = "no-store"
     return response

@@ -3,6 +3,8 @@
 import click
 
 from models import RuleError, User, db
+from models.demo import load_demo
+from models.schema import backup_sqlite, restore_sqlite, upgrade
 
 
 def register_commands(app):
@@ -10,8 +12,6 @@ def register_commands(app):
     def init_db():
         """Create the schema or upgrade it to the newest migration."""
         with db.connection_context():
-            from models.schema import upgrade
-
             applied = upgrade()
         click.echo(f"Schema up to date ({len(applied)} migration(s) applied).")
 
@@ -19,9 +19,6 @@ def register_commands(app):
     def demo():
         """Load realistic Chinese demo data (only into an empty database)."""
         with db.connection_context():
-            from models.demo import load_demo
-            from models.schema import upgrade
-
             upgrade()
             if User.select().exists():
                 click.echo("The database already has users; demo data not loaded.")
@@ -34,8 +31,6 @@ def register_commands(app):
     @click.argument("destination", type=click.Path(dir_okay=False, writable=True))
     def backup(destination):
         """Copy the live SQLite database to DESTINATION (safe while the app runs)."""
-        from models.schema import backup_sqlite
-
         try:
             backup_sqlite(destination)
         except RuntimeError as error:
@@ -47,8 +42,6 @@ def register_commands(app):
     @click.confirmation_option(prompt="Replace the whole database with this backup?")
     def restore(source):
         """Replace the SQLite database's content with the backup SOURCE."""
-        from models.schema import restore_sqlite
-
         try:
             restore_sqlite(source)
         except RuntimeError as error:

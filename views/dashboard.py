@@ -3,12 +3,15 @@
 import datetime
 
 from flask import Blueprint, request
+from flask_babel import lazy_gettext as _l
 
-from models.base import today
-from models.stats import year_summary
+from models.core import today
+from models.service.stats import year_summary
 from views.common import render, requires
+from views.shell import nav
 
 bp = Blueprint("dashboard", __name__, url_prefix="/dashboard")
+nav("dashboard.index", _l("Department dashboard"), "dashboard.view", order=21)
 
 
 @bp.get("/")

@@ -1,13 +1,14 @@
-"""Template filters and globals: money, local dates and times, labels, permissions."""
+"""Template filters and globals: money, local dates and times, labels, events in words."""
 
 import datetime
 
 from flask_babel import format_date, format_datetime, format_decimal, format_time, get_locale, gettext
 from flask_login import current_user
+from markupsafe import Markup, escape
 
-from models import can
-from models.base import now, to_local
-from models.job import AMENDABLE, EVENT_LABELS, SERVICE_TYPES, STATES, SUBJECT_LABELS
+from models.core import Label, can, now, to_local
+from views.records import record_url
+from views.shell import menu
 
 
 def money(fen):
@@ -55,46 +56,50 @@ def amended(field, value):
     """One side of an amendment as the user reads it: local times, "—" for nothing."""
     if value is None or value == "":
         return "—"
-    if field.endswith("_at"):
+    if isinstance(value, list):
+        return ", ".join(str(v) for v in value) or "—"
+    if isinstance(value, bool):
+        return gettext("yes") if value else gettext("no")
+    if field and field.endswith("_at"):
         try:
             return local_datetime(datetime.datetime.fromisoformat(value))
-        except ValueError:
+        except (TypeError, ValueError):
             return value
     return value
 
 
-def subject_label(subject):
-    return label(SUBJECT_LABELS.get(subject, subject))
+def phrase(words):
+    """A (msgid, params) pair of the models in the user's language; labels among the params
+    are translated too."""
+    msgid, params = words
+    params = {k: gettext(v) if isinstance(v, Label) else v for k, v in params.items()}
+    try:
+        return gettext(msgid, **params)
+    except (KeyError, ValueError, TypeError):
+        return gettext(msgid)
 
 
-def field_label(field):
-    return label(AMENDABLE.get(field, field))
-
-
-def state_label(state):
-    return label(STATES.get(state, state)) if state else ""
-
-
-def type_label(service_type):
-    return label(SERVICE_TYPES.get(service_type, service_type))
-
-
-def action_label(action):
-    return label(EVENT_LABELS.get(action, action))
+def record_link(entry):
+    """The record a history line is about, linked when it has a page of its own."""
+    text = f"{label(entry.record_label)} {entry.record}"
+    url = record_url(entry.subject, entry.subject_id)
+    if url:
+        return Markup('<a href="{}">{}</a>').format(url, text)
+    return escape(text)
 
 
 def register(app):
-    app.add_template_filter(money)
-    app.add_template_filter(local_datetime, "dt")
-    app.add_template_filter(local_date, "d")
-    app.add_template_filter(label)
-    app.add_template_filter(state_label)
-    app.add_template_filter(type_label)
-    app.add_template_filter(action_label)
-    app.add_template_filter(duration)
-    app.add_template_filter(amended)
-    app.add_template_filter(field_label)
-    app.add_template_filter(subject_label)
+    for name, function in (
+        ("money", money),
+        ("dt", local_datetime),
+        ("d", local_date),
+        ("label", label),
+        ("duration", duration),
+        ("amended", amended),
+        ("phrase", phrase),
+        ("record_link", record_link),
+    ):
+        app.add_template_filter(function, name)
 
     @app.context_processor
     def _globals():
@@ -102,4 +107,5 @@ def register(app):
             "allowed": lambda action: can(current_user, action),
             "now_local": lambda: local_datetime(now()),
             "current_locale": "zh_CN" if get_locale().language == "zh" else "en",
+            "menu": menu,
         }

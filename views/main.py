@@ -1,12 +1,15 @@
 """Home page and health check."""
 
 from flask import Blueprint, jsonify, redirect, url_for
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from models import can, db
 from views.common import public, render, requires
+from views.shell import nav, panels
 
 bp = Blueprint("main", __name__)
+nav("main.home", _l("Home"), "home.view", order=0)
 
 
 @bp.get("/")
@@ -18,7 +21,7 @@ def home():
     """
     if can(current_user, "tech.jobs") and not can(current_user, "board.view"):
         return redirect(url_for("tech.jobs"))
-    return render("main/home.html", user=current_user)
+    return render("main/home.html", user=current_user, panels=panels(current_user))
 
 
 @bp.get("/healthz")

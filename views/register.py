@@ -6,13 +6,17 @@ import math
 
 from flask import Blueprint, request
 from flask_babel import gettext
+from flask_babel import lazy_gettext as _l
 
 from models import Job, User
-from models.base import N_, now, today
-from models.job import SERVICE_TYPES, STATES, reconciliation
-from views.common import render, requires
+from models.core import N_, now, today
+from models.service import SERVICE_TYPES, STATES, reconciliation
+from views.common import render, requires, text_arg
+from views.shell import nav
 
 bp = Blueprint("register", __name__)
+nav("register.view", _l("Service register"), "register.view", order=40)
+nav("register.reconcile", _l("Daily reconciliation"), "reconcile.view", order=41)
 
 PER_PAGE = 100
 MAX_PRINT_DAYS = 31
@@ -79,10 +83,10 @@ def _shifted(start, end, direction):
 def _filters(notes, technicians):
     """Search text and filters from the query string; unknown values are dropped with a note."""
     chosen = {
-        "q": (request.args.get("q") or "").strip()[:100],
-        "state": request.args.get("state") or "",
-        "type": request.args.get("type") or "",
-        "tech": request.args.get("tech") or "",
+        "q": text_arg("q", 100),
+        "state": text_arg("state", 20),
+        "type": text_arg("type", 20),
+        "tech": text_arg("tech", 12),
     }
     valid = {
         "state": set(STATE_FILTERS),

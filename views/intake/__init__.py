@@ -5,64 +5,27 @@ form, the workspace (customer panel and registration form) and the service-type 
 inside it. Every fragment has a plain URL that renders the whole page without JavaScript.
 """
 
-from flask import Blueprint, abort, make_response, request, url_for
+from flask import Blueprint, abort, url_for
 from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
-from wtforms import (
-    BooleanField,
-    HiddenField,
-    IntegerField,
-    RadioField,
-    SelectField,
-    StringField,
-    TextAreaField,
-)
-from wtforms.validators import Length, Optional
-from wtforms.widgets import HiddenInput
+from htmx_flask import make_response
+from jinja2_fragments.flask import render_block
 
 from models import Customer, Equipment, Job, RuleError
-from models.base import N_
-from models.customer import COVERAGE_LABELS, customers_with_phones, equipment_with_coverage
-from models.job import CHANNELS, SERVICE_TYPES
-from views.common import (
-    MAX_INT,
-    BaseForm,
-    choices,
-    form_error,
-    int_arg,
-    is_htmx,
-    render,
-    render_block,
-    requires,
-    see_other,
-)
-from views.customers import CustomerForm, EquipmentForm
+from models.core import N_
+from models.customers import COVERAGE_LABELS, customers_with_phones, equipment_with_coverage
+from models.service import SERVICE_TYPES
+from views.common import MAX_INT, choices, form_error, int_arg, is_htmx, render, requires, see_other, text_arg
+from views.customers.forms import CustomerForm, EquipmentForm
+from views.intake.forms import RegisterForm
+from views.shell import nav
 
 bp = Blueprint("intake", __name__, url_prefix="/intake")
+nav("intake.index", _l("Register a call"), "intake.register", order=25)
 
 PAGE = "intake/index.html"
 RESULTS = 10
-
-
-class RegisterForm(BaseForm):
-    customer = IntegerField(widget=HiddenInput(), validators=[Optional()])
-    equipment = IntegerField(_l("Equipment"), validators=[Optional()])
-    internal = BooleanField(_l("Internal work, no customer"))
-    channel = RadioField(
-        _l("Request came in by"), choices=choices((k, _l(v)) for k, v in CHANNELS.items()), default="phone"
-    )
-    # The model says when the fault is missing, in the words of the regulation.
-    fault = TextAreaField(_l("Fault, as the customer describes it"), validators=[Length(max=2000)])
-    preferred_time = StringField(_l("Preferred time"), validators=[Length(max=60)])
-    service_type = SelectField(
-        _l("Service type"), choices=choices(SERVICE_TYPES.items()), validators=[Optional()]
-    )
-    # The type the page proposed: left unchanged, the model decides again on submit.
-    proposed_type = HiddenField()
-    type_reason = StringField(_l("Reason for a different type"), validators=[Length(max=200)])
-    contact_person = StringField(_l("Contact for this call"), validators=[Length(max=60)])
-    phone = StringField(_l("Phone for this call"), validators=[Length(max=40)])
 
 
 def _customer(customer_id):
@@ -128,7 +91,7 @@ def index():
     context = _page(
         form,
         _customer(int_arg("customer")),
-        q=request.args.get("q", "").strip()[:60],
+        q=text_arg("q", 60),
         registered=registered,
     )
     return render(PAGE, **context)
@@ -138,7 +101,7 @@ def index():
 @requires("intake.register")
 def search():
     """Type-ahead: customers matching a phone, name or serial-number fragment."""
-    return render(PAGE, block="results", **_page(q=request.args.get("q", "").strip()[:60]))
+    return render(PAGE, block="results", **_page(q=text_arg("q", 60)))
 
 
 @bp.get("/customer/<int:customer_id>")
@@ -176,14 +139,12 @@ def new_customer():
             body = render_block(PAGE, "workspace", **context) + render_block(
                 PAGE, "new_customer", oob=True, **context
             )
-            response = make_response(body)
+            response = make_response(body, push_url=url_for("intake.index", customer=created.id))
             response.vary.add("HX-Request")
-            response.headers["HX-Push-Url"] = url_for("intake.index", customer=created.id)
             return response
     if is_htmx():
         response = render(PAGE, block="new_customer", status=422, **_page(new_customer=form))
-        response.headers["HX-Retarget"] = "#new-customer"
-        response.headers["HX-Reswap"] = "outerHTML"
+        response.headers.update({"HX-Retarget": "#new-customer", "HX-Reswap": "outerHTML"})
         return response
     return render(PAGE, status=422, **_page(new_customer=form))
 

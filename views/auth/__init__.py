@@ -5,35 +5,16 @@ from urllib.parse import urlsplit
 from flask import Blueprint, redirect, request, session, url_for
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_user, logout_user
-from wtforms import HiddenField, PasswordField, StringField
-from wtforms.validators import DataRequired, EqualTo, Length
 
 from models import RuleError
-from models.user import LOCALES, MIN_PASSWORD, LoginAttempt
-from views.common import BaseForm, EmptyForm, form_error, public, render, requires
+from models.core.users import LOCALES, LoginAttempt
+from views.auth.forms import LanguageForm, LoginForm, PasswordForm
+from views.common import form_error, public, render, requires
+from views.forms import EmptyForm
+from views.shell import nav
 
 bp = Blueprint("auth", __name__)
-
-
-class LoginForm(BaseForm):
-    username = StringField(_l("User name"), validators=[DataRequired(), Length(max=40)])
-    password = PasswordField(_l("Password"), validators=[DataRequired(), Length(max=200)])
-    next = HiddenField()
-
-
-class LanguageForm(BaseForm):
-    next = HiddenField()
-
-
-class PasswordForm(BaseForm):
-    current = PasswordField(_l("Current password"), validators=[DataRequired()])
-    password = PasswordField(
-        _l("New password"), validators=[DataRequired(), Length(min=MIN_PASSWORD, max=200)]
-    )
-    confirm = PasswordField(
-        _l("Repeat the new password"),
-        validators=[DataRequired(), EqualTo("password", message=_l("The two passwords differ."))],
-    )
+nav("auth.password", _l("My password"), "profile.edit", order=90)
 
 
 def _safe_next(target):

@@ -8,9 +8,9 @@ import datetime
 
 from peewee import Case, fn
 
-from models.base import is_postgres, today
-from models.job import SERVICE_TYPES, Job
-from models.user import User
+from models.core import User, is_postgres, today
+from models.service.job import Job
+from models.service.labels import SERVICE_TYPES
 
 
 def _month(column):

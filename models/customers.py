@@ -4,9 +4,20 @@ import re
 
 from peewee import CharField, DateField, DateTimeField, ForeignKeyField, IntegrityError, TextField, fn
 
-from models.base import N_, BaseModel, RuleError, db, now, today
-from models.event import Event
-from models.permission import require
+from models.core import (
+    N_,
+    Action,
+    BaseModel,
+    Event,
+    RuleError,
+    Subject,
+    db,
+    now,
+    register_actions,
+    register_subject,
+    require,
+    today,
+)
 
 CUSTOMER_KINDS = {"company": N_("Company"), "person": N_("Person")}
 COVERAGE_LABELS = {
@@ -21,6 +32,8 @@ def phone_digits(number):
 
 
 class Customer(BaseModel):
+    subject = "customer"
+
     kind = CharField(max_length=10, default="company")
     name = CharField(max_length=100, index=True)
     contact_person = CharField(max_length=60, default="")
@@ -131,6 +144,8 @@ class CustomerPhone(BaseModel):
 
 
 class Equipment(BaseModel):
+    subject = "equipment"
+
     customer = ForeignKeyField(Customer, backref="equipment")
     product_model = CharField(max_length=80)
     spec = CharField(max_length=120, default="")
@@ -215,6 +230,8 @@ class Equipment(BaseModel):
 
 class Contract(BaseModel):
     """A maintenance contract (商品保养合同书) covering some of a customer's equipment."""
+
+    subject = "contract"
 
     customer = ForeignKeyField(Customer, backref="contracts")
     number = CharField(max_length=40, unique=True)
@@ -314,3 +331,68 @@ def contracts_with_equipment(customer):
     for contract in contracts:
         contract.equipment_ids = covered.get(contract.id, [])
     return contracts
+
+
+# ---- what this domain registers with the core ------------------------------------------
+
+register_actions(
+    {
+        "customers.view": Action(N_("Read customer files"), ("clerk", "manager", "finance")),
+        "customers.edit": Action(N_("Edit customer files"), ("clerk", "manager")),
+    },
+    group=N_("Customer files"),
+)
+
+CUSTOMER_FIELDS = {
+    "name": N_("Name"),
+    "kind": N_("Kind"),
+    "contact_person": N_("Contact"),
+    "address": N_("Address"),
+    "notes": N_("Notes"),
+}
+
+
+def _names(model, column):
+    return lambda ids: {
+        row.id: getattr(row, column.name)
+        for row in model.select(model.id, column).where(model.id.in_(list(ids)))
+    }
+
+
+register_subject(
+    Subject(
+        "customer",
+        N_("Customer"),
+        actions={
+            "create": N_("opened the customer file"),
+            "edit": N_("edited the customer file"),
+            "phones": N_("changed the phone numbers"),
+        },
+        fields=CUSTOMER_FIELDS,
+        reader="customers.view",
+        titles=_names(Customer, Customer.name),
+    )
+)
+register_subject(
+    Subject(
+        "equipment",
+        N_("Equipment"),
+        actions={"create": N_("added the equipment")},
+        reader="customers.view",
+        titles=lambda ids: {
+            row.id: " ".join(x for x in (row.product_model, row.serial) if x)
+            for row in Equipment.select(Equipment.id, Equipment.product_model, Equipment.serial).where(
+                Equipment.id.in_(list(ids))
+            )
+        },
+    )
+)
+register_subject(
+    Subject(
+        "contract",
+        N_("Maintenance contract"),
+        actions={"create": N_("recorded the contract")},
+        reader="customers.view",
+        titles=_names(Contract, Contract.number),
+    )
+)

@@ -1,8 +1,12 @@
-"""Gap-free numbers per (kind, year) for vouchers, complaints, applications."""
+"""Gap-free numbers per (prefix, year): vouchers FW2026-000123, complaints TS2026-000042, …"""
+
+from collections import namedtuple
 
 from peewee import CharField, IntegerField, IntegrityError
 
-from models.base import BaseModel, db, is_postgres
+from models.core.db import BaseModel, db, is_postgres
+
+Number = namedtuple("Number", "text year seq")
 
 
 class Sequence(BaseModel):
@@ -38,3 +42,9 @@ class Sequence(BaseModel):
             except IntegrityError:
                 continue  # another transaction created the row first: update it instead
         raise RuntimeError("could not allocate a number")
+
+
+def next_number(prefix, year, digits=6):
+    """The next number of a kind for a year, e.g. ``next_number("FW", 2026)`` -> FW2026-000123."""
+    seq = Sequence.next_value(prefix, year)
+    return Number(f"{prefix}{year}-{seq:0{digits}d}", year, seq)

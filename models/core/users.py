@@ -6,17 +6,12 @@ import secrets
 from peewee import BooleanField, CharField, DateTimeField, IntegrityError
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from models.base import N_, BaseModel, RuleError, db, now
-from models.event import Event
+from models.core.access import ROLE_LABELS, ROLES
+from models.core.db import BaseModel, db, now
+from models.core.errors import N_, RuleError
+from models.core.events import Event, Subject, register_subject
+from models.core.guards import holdings
 
-ROLES = ("admin", "clerk", "manager", "technician", "finance")
-ROLE_LABELS = {
-    "admin": N_("Administrator"),
-    "clerk": N_("Service clerk"),
-    "manager": N_("Department manager"),
-    "technician": N_("Technician"),
-    "finance": N_("Finance"),
-}
 LOCALES = ("zh_CN", "en")
 MIN_PASSWORD = 8
 
@@ -29,6 +24,8 @@ THROTTLE_WINDOW = datetime.timedelta(minutes=15)
 
 
 class User(BaseModel):
+    subject = "user"
+
     username = CharField(max_length=40, unique=True)
     full_name = CharField(max_length=60)
     role = CharField(max_length=20, index=True)
@@ -116,12 +113,9 @@ class User(BaseModel):
             raise RuleError(N_("Unknown role."), field="role")
         if by is not None and by.id == self.id and (not active or role != self.role):
             raise RuleError(N_("You cannot deactivate yourself or change your own role."))
-        if self.role == "technician" and (not active or role != "technician") and self.jobs_in_hand():
-            raise RuleError(
-                N_("%(name)s still has %(n)s jobs in hand: re-dispatch them first."),
-                name=self.full_name,
-                n=self.jobs_in_hand(),
-            )
+        if not active or role != self.role:
+            for msgid, params in holdings(self):
+                raise RuleError(msgid, name=self.full_name, **params)
         with db.atomic():
             changes = {}
             for name, value in (("full_name", full_name), ("role", role), ("phone", phone)):
@@ -151,21 +145,39 @@ class User(BaseModel):
             self.locale = locale
             self.save(only=[User.locale])
 
-    def jobs_in_hand(self):
-        from models.job import Job
-
-        return (
-            Job.select()
-            .where(Job.technician == self.id, Job.state.in_(("dispatched", "on_site", "in_repair")))
-            .count()
-        )
-
     @classmethod
     def active_technicians(cls):
         return cls.select().where(cls.role == "technician", cls.active).order_by(cls.full_name)
 
     def __str__(self):
         return self.full_name or self.username
+
+
+def _user_titles(ids):
+    return {u.id: u.full_name for u in User.select(User.id, User.full_name).where(User.id.in_(list(ids)))}
+
+
+register_subject(
+    Subject(
+        "user",
+        N_("User"),
+        actions={
+            "create": N_("created the user"),
+            "edit": N_("edited the user"),
+            "deactivate": N_("deactivated the user"),
+            "password": N_("changed the password"),
+            "login": N_("signed in"),
+        },
+        fields={
+            "full_name": N_("Name"),
+            "role": N_("Role"),
+            "phone": N_("Phone"),
+            "active": N_("Active"),
+        },
+        reader="admin.users",
+        titles=_user_titles,
+    )
+)
 
 
 class LoginAttempt(BaseModel):

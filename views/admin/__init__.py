@@ -1,74 +1,26 @@
 """Users, the permission map, settings and the audit log."""
 
-from flask import Blueprint, abort, request
+from flask import Blueprint, abort
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from playhouse.flask_utils import PaginatedQuery
-from wtforms import (
-    BooleanField,
-    IntegerField,
-    PasswordField,
-    SelectField,
-    StringField,
-    TextAreaField,
-)
-from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, Regexp
 
 from models import Event, Permission, RuleError, Setting, User
-from models.permission import ACTIONS, permission_map
-from models.setting import DEFAULTS
-from models.user import MIN_PASSWORD, ROLE_LABELS, ROLES
-from views.common import (
-    BaseForm,
-    EmptyForm,
-    choices,
-    form_error,
-    int_arg,
-    is_htmx,
-    render,
-    requires,
-    see_other,
-)
+from models.core import ACTIONS, ROLE_LABELS, ROLES, SETTINGS, SUBJECTS, permission_map
+from models.core.access import permission_keys
+from models.core.history import describe, history
+from views.admin.forms import NewUserForm, ResetPasswordForm, UserForm, role_choices, settings_form
+from views.common import form_error, int_arg, is_htmx, render, requires, see_other, text_arg
+from views.forms import EmptyForm
+from views.records import link_records
+from views.shell import nav
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
-
-USERNAME = Regexp(r"^[A-Za-z0-9_.-]+$", message=_l("Letters, digits, dot, dash and underscore only."))
-
-
-def _role_choices():
-    from flask_babel import gettext
-
-    return choices((role, gettext(ROLE_LABELS[role])) for role in ROLES)
-
-
-class UserForm(BaseForm):
-    full_name = StringField(_l("Name"), validators=[DataRequired(), Length(max=60)])
-    role = SelectField(_l("Role"), validators=[DataRequired()])
-    phone = StringField(_l("Phone"), validators=[Optional(), Length(max=30)])
-    active = BooleanField(_l("Active"), default=True)
-
-
-class NewUserForm(UserForm):
-    username = StringField(_l("User name"), validators=[DataRequired(), Length(max=40), USERNAME])
-    password = PasswordField(
-        _l("Initial password"), validators=[DataRequired(), Length(min=MIN_PASSWORD, max=200)]
-    )
-
-
-class ResetPasswordForm(BaseForm):
-    password = PasswordField(
-        _l("New password"), validators=[DataRequired(), Length(min=MIN_PASSWORD, max=200)]
-    )
-
-
-class SettingsForm(BaseForm):
-    small_fee_limit_yuan = IntegerField(
-        _l("Largest fee a technician collects on site (yuan)"),
-        validators=[InputRequired(), NumberRange(min=0, max=1_000_000)],
-    )
-    quick_work_picks = TextAreaField(
-        _l("Quick picks for work done (one per line)"), validators=[Length(max=2000)]
-    )
+link_records("user", "admin.edit_user", "user_id")
+nav("admin.users", _l("Users"), "admin.users", order=80)
+nav("admin.permissions", _l("Permissions"), "admin.permissions", order=81)
+nav("admin.settings", _l("Settings"), "admin.settings", order=82)
+nav("admin.events", _l("Audit log"), "audit.view", order=83)
 
 
 @bp.get("/users")
@@ -84,7 +36,7 @@ def users():
 def new_user():
     """Create a user."""
     form = NewUserForm()
-    form.role.choices = _role_choices()
+    form.role.choices = role_choices()
     if form.validate_on_submit():
         try:
             User.create_user(
@@ -102,13 +54,26 @@ def new_user():
     return render("admin/user_form.html", form=form, user=None, status=422 if form.errors else 200)
 
 
+def _user_history(user):
+    """What was done to this user's account, and what they did, newest first."""
+    done_to = history(user, current_user)
+    done_by = describe(
+        Event.select()
+        .where(Event.actor_id == user.id, Event.action != "login")
+        .order_by(Event.id.desc())
+        .limit(50),
+        current_user,
+    )
+    return list(reversed(done_to))[:50], done_by
+
+
 @bp.route("/users/<int:user_id>", methods=["GET", "POST"])
 @requires("admin.users")
 def edit_user(user_id):
     """Edit or deactivate a user (users are never deleted: their records name them)."""
     user = User.get_or_none(User.id == user_id) or abort(404)
     form = UserForm(obj=user)
-    form.role.choices = _role_choices()
+    form.role.choices = role_choices()
     reset = ResetPasswordForm(prefix="reset")
     if form.validate_on_submit():
         try:
@@ -124,8 +89,16 @@ def edit_user(user_id):
         else:
             return see_other("admin.users")
     status = 422 if form.errors or form.form_errors else 200
-    history = Event.history(user).order_by(Event.id.desc()).limit(50)
-    return render("admin/user_form.html", form=form, reset=reset, user=user, history=history, status=status)
+    done_to, done_by = _user_history(user)
+    return render(
+        "admin/user_form.html",
+        form=form,
+        reset=reset,
+        user=user,
+        history=done_to,
+        actions=done_by,
+        status=status,
+    )
 
 
 @bp.post("/users/<int:user_id>/password")
@@ -138,8 +111,13 @@ def reset_password(user_id):
         user.change_password(reset.password.data, by=current_user)
         return see_other("admin.edit_user", user_id=user.id)
     form = UserForm(obj=user, formdata=None)
-    form.role.choices = _role_choices()
+    form.role.choices = role_choices()
     return render("admin/user_form.html", form=form, reset=reset, user=user, status=422)
+
+
+def _permission_rows():
+    """(group, key, action, scope) for every stored permission, grouped as registered."""
+    return [(ACTIONS[name].group, key, ACTIONS[name], scope) for key, name, scope, _ in permission_keys()]
 
 
 @bp.get("/permissions")
@@ -148,7 +126,7 @@ def permissions():
     """The map of action -> roles (权责划分)."""
     return render(
         "admin/permissions.html",
-        actions=ACTIONS,
+        rows=_permission_rows(),
         roles=ROLES,
         role_labels=ROLE_LABELS,
         mapping=permission_map(),
@@ -156,24 +134,27 @@ def permissions():
     )
 
 
-@bp.post("/permissions/<action>/<role>")
+@bp.post("/permissions/<key>/<role>")
 @requires("admin.permissions")
-def toggle_permission(action, role):
-    """Grant or revoke one action for one role."""
-    if action not in ACTIONS or role not in ROLES:
+def toggle_permission(key, role):
+    """Grant or revoke one permission for one role."""
+    rows = {row[1]: row for row in _permission_rows()}
+    if key not in rows or role not in ROLES:
         abort(404)
     form = EmptyForm()
     if form.validate_on_submit():
         # The stored row, not the few-seconds cache: a click always flips what is stored.
-        stored = Permission.get_or_none(Permission.action == action, Permission.role == role)
-        Permission.set_allowed(action, role, not (stored and stored.allowed), by=current_user)
+        stored = Permission.get_or_none(Permission.action == key, Permission.role == role)
+        Permission.set_allowed(key, role, not (stored and stored.allowed), by=current_user)
     if not is_htmx():
         return see_other("admin.permissions")
+    _, _, action, scope = rows[key]
     return render(
         "admin/permissions.html",
         block="cell",
+        key=key,
         action=action,
-        spec=ACTIONS[action],
+        scope=scope,
         role=role,
         mapping=permission_map(),
         form=EmptyForm(),
@@ -183,29 +164,31 @@ def toggle_permission(action, role):
 @bp.route("/settings", methods=["GET", "POST"])
 @requires("admin.settings")
 def settings():
-    """Thresholds and texts the regulation leaves to the company."""
-    values = Setting.all_values()
-    form = SettingsForm(
-        small_fee_limit_yuan=values["small_fee_limit_fen"] // 100,
-        quick_work_picks=values["quick_work_picks"],
-    )
+    """Thresholds, deadlines and texts the regulation leaves to the company."""
+    form = settings_form(Setting.all_values())
     saved = False
     if form.validate_on_submit():
-        Setting.set_value("small_fee_limit_fen", form.small_fee_limit_yuan.data * 100, current_user)
-        Setting.set_value("quick_work_picks", form.quick_work_picks.data.strip(), current_user)
-        saved = True
-    status = 422 if form.errors else 200
-    return render("admin/settings.html", form=form, saved=saved, defaults=DEFAULTS, status=status)
+        try:
+            Setting.set_values(form.stored_values(), current_user)
+        except RuleError as error:
+            form_error(form, error)
+        else:
+            saved = True
+    sections = {}
+    for key, spec in SETTINGS.items():
+        sections.setdefault(spec.section, []).append((key, spec))
+    status = 422 if form.errors or form.form_errors else 200
+    return render("admin/settings.html", form=form, saved=saved, sections=sections, status=status)
 
 
 @bp.get("/events")
 @requires("audit.view")
 def events():
-    """The audit log, newest first."""
+    """The audit log, newest first, in words; notes only where the viewer may read the record."""
     query = Event.select().order_by(Event.id.desc())
-    subject = request.args.get("subject", "")
+    subject = text_arg("subject", 30)
     if subject:
         query = query.where(Event.subject == subject)
     page = PaginatedQuery(query, paginate_by=50, page=int_arg("page") or 1)
-    users = {u.id: u for u in User.select()}
-    return render("admin/events.html", page=page, users=users, subject=subject)
+    entries = describe(page.get_object_list(), current_user)
+    return render("admin/events.html", page=page, entries=entries, subject=subject, subjects=SUBJECTS)

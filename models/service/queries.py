@@ -1,0 +1,156 @@
+"""The screens' questions about jobs, as query methods views can chain and paginate."""
+
+from peewee import JOIN, Case, fn
+
+from models.core import User
+from models.customers import phone_digits
+from models.service.labels import ACTIVE_STATES, IN_HAND_STATES, OPEN_STATES
+
+
+class JobQueries:
+    """Mixed into Job: every list a screen shows, each in a bounded number of queries."""
+
+    @classmethod
+    def with_people(cls):
+        """Jobs with their technician joined (one query for a whole list)."""
+        tech = User.alias("tech")
+        return cls.select(cls, tech).join(tech, JOIN.LEFT_OUTER, on=(cls.technician == tech.id), attr="tech")
+
+    @classmethod
+    def awaiting_dispatch(cls):
+        """Undispatched jobs, carried-over ones first (oldest day first), then today's."""
+        return cls.with_people().where(cls.state == "registered").order_by(cls.register_day, cls.id)
+
+    @classmethod
+    def dispatched_not_started(cls):
+        return cls.with_people().where(cls.state == "dispatched").order_by(cls.dispatched_at)
+
+    @classmethod
+    def for_board(cls):
+        """Only the columns a board card shows, no joins: the board is the busiest page."""
+        return cls.select(
+            cls.id,
+            cls.number,
+            cls.state,
+            cls.version,
+            cls.service_type,
+            cls.customer_name,
+            cls.address,
+            cls.product_model,
+            cls.fault,
+            cls.preferred_time,
+            cls.register_day,
+            cls.technician,
+            cls.arrived_at,
+            cls.dispatched_at,
+            cls.finished_at,
+        )
+
+    @classmethod
+    def board_lanes(cls, technicians, limit=100, per_lane=25):
+        """The dispatch board: waiting (carried-over first), each technician's open jobs, done.
+
+        Three bounded queries whatever the history or the backlog: the board never scans filed
+        jobs, and shows at most ``per_lane`` jobs a technician (the counts show the rest).
+        """
+        board = cls.for_board()
+        waiting = list(board.where(cls.state == "registered").order_by(cls.register_day, cls.id).limit(limit))
+        order = [cls.register_day, cls.dispatched_at, cls.id]
+        ranked = (
+            cls.select(
+                cls.id, fn.ROW_NUMBER().over(partition_by=[cls.technician], order_by=order).alias("rn")
+            )
+            .where(cls.state.in_(IN_HAND_STATES))
+            .alias("ranked")
+        )
+        active = list(
+            board.join(ranked, on=(cls.id == ranked.c.id)).where(ranked.c.rn <= per_lane).order_by(*order)
+        )
+        done = list(board.where(cls.state == "done").order_by(cls.finished_at, cls.id).limit(limit))
+        lanes = {t.id: [] for t in technicians}
+        for job in active:
+            lanes.setdefault(job.technician_id, []).append(job)
+        return waiting, lanes, done
+
+    @classmethod
+    def board_counts(cls):
+        """{'waiting': n, 'done': n, technician id: {state: n}} in one grouped query."""
+        counts = {"waiting": 0, "done": 0}
+        rows = (
+            cls.select(cls.technician, cls.state, fn.COUNT(cls.id).alias("n"))
+            .where(cls.state.in_(ACTIVE_STATES))
+            .group_by(cls.technician, cls.state)
+            .tuples()
+        )
+        for tech_id, state, n in rows:
+            if state == "registered":
+                counts["waiting"] += n
+            elif state == "done":
+                counts["done"] += n
+            else:
+                counts.setdefault(tech_id, {})[state] = n
+        return counts
+
+    @classmethod
+    def awaiting_countersign(cls):
+        return cls.with_people().where(cls.state == "done").order_by(cls.finished_at, cls.id)
+
+    @classmethod
+    def awaiting_filing(cls):
+        return cls.with_people().where(cls.state == "countersigned").order_by(cls.countersigned_at, cls.id)
+
+    @classmethod
+    def in_hand(cls, technician):
+        """A technician's own work not yet finished, older register days (carried over) first."""
+        return (
+            cls.with_people()
+            .where(cls.technician == technician.id, cls.state.in_(IN_HAND_STATES))
+            .order_by(cls.register_day, cls.dispatched_at, cls.id)
+        )
+
+    @classmethod
+    def count_in_hand(cls, technician):
+        return cls.select().where(cls.technician == technician.id, cls.state.in_(IN_HAND_STATES)).count()
+
+    @classmethod
+    def for_register(cls, start, end):
+        """Register lines registered between two local days, inclusive."""
+        return (
+            cls.with_people()
+            .where(cls.register_day >= start, cls.register_day <= end)
+            .order_by(cls.register_day, cls.seq)
+        )
+
+    @classmethod
+    def readable_by(cls, user, query=None):
+        """Restrict a query to the jobs the user may read (technicians: their own)."""
+        return cls.visible_to(user, "job.view", query if query is not None else cls.with_people())
+
+    @classmethod
+    def search(cls, query, text):
+        """Narrow a job query to a voucher number, customer name, serial, model or phone fragment."""
+        text = (text or "").strip().lower()
+        if not text:
+            return query
+        digits = phone_digits(text)
+        match = cls.search_text.contains(text)
+        if len(digits) >= 3 and digits != text:
+            # "021-6234" typed with separators: the phone is kept as digits.
+            match |= cls.search_text.contains(digits)
+        return query.where(match)
+
+    @classmethod
+    def count_with_closed(cls, query, closed_states):
+        """(lines, closed lines) of a register query, in one pass over it."""
+        closed = fn.SUM(Case(None, [(cls.state.in_(closed_states), 1)], 0))
+        total, closed_n = query.order_by().select(fn.COUNT(cls.id), closed).tuples().first()
+        return total or 0, int(closed_n or 0)
+
+    @classmethod
+    def open_for_equipment(cls, equipment_ids):
+        """equipment id -> open jobs, for the warning against registering a call twice."""
+        found = {}
+        if equipment_ids:
+            for job in cls.select().where(cls.equipment.in_(list(equipment_ids)), cls.state.in_(OPEN_STATES)):
+                found.setdefault(job.equipment_id, []).append(job)
+        return found

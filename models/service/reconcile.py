@@ -1,0 +1,51 @@
+"""Art. 11: the register of a day reconciled against its vouchers (核对)."""
+
+from models.core import N_, Signature
+from models.service.job import Job
+
+
+def reconciliation(day):
+    """Art. 11: the register of a day against its vouchers, and what is carried over into it."""
+    entries = list(Job.with_people().where(Job.register_day == day).order_by(Job.seq))
+    carried = list(
+        Job.with_people()
+        .where(Job.register_day < day, Job.state == "registered")
+        .order_by(Job.register_day, Job.seq)
+    )
+    buckets = {
+        "not_dispatched": [j for j in entries if j.state == "registered"],
+        "not_back": [j for j in entries if j.state in ("dispatched", "on_site", "in_repair")],
+        "not_countersigned": [j for j in entries if j.state == "done"],
+        "not_filed": [j for j in entries if j.state == "countersigned"],
+    }
+    ids = [j.id for j in entries]
+    signed = set()
+    if ids:
+        signed = {
+            s.subject_id
+            for s in Signature.select(Signature.subject_id).where(
+                Signature.subject == Job.subject,
+                Signature.subject_id.in_(ids),
+                Signature.kind == "completion",
+            )
+        }
+    problems = []
+    for job in entries:
+        if job.state in ("done", "countersigned", "filed") and job.id not in signed:
+            problems.append((job, N_("Completed without the customer's signature")))
+        if (
+            job.state in ("dispatched", "on_site", "in_repair", "done", "countersigned", "filed")
+            and not job.technician_id
+        ):
+            problems.append((job, N_("Dispatched without a technician")))
+        if job.state in ("countersigned", "filed") and not job.countersigned_at:
+            problems.append((job, N_("Filed without a countersignature")))
+        if job.finished_at and job.arrived_at and job.finished_at < job.arrived_at:
+            problems.append((job, N_("Service ends before it starts")))
+    return {
+        "day": day,
+        "entries": entries,
+        "carried": carried,
+        "buckets": buckets,
+        "problems": problems,
+    }

@@ -1,0 +1,60 @@
+"""The shell every page shares: the menu and the home page, filled by each area.
+
+An area adds its menu entries and home-page panels from its own blueprint module, so a new
+area edits no other area's files.
+"""
+
+import dataclasses
+
+from flask_login import current_user
+
+from models.core import can
+
+
+@dataclasses.dataclass(frozen=True)
+class NavEntry:
+    endpoint: str
+    label: str
+    permission: str
+    order: int = 50
+
+
+@dataclasses.dataclass(frozen=True)
+class HomePanel:
+    """A panel of the home page: ``template`` rendered with what ``load(user)`` returns
+    (nothing shown when it returns None)."""
+
+    template: str
+    permission: str
+    load: object
+    order: int = 50
+
+
+NAV: list[NavEntry] = []
+PANELS: list[HomePanel] = []
+
+
+def nav(endpoint, label, permission, order=50):
+    NAV.append(NavEntry(endpoint, label, permission, order))
+    NAV.sort(key=lambda e: e.order)
+
+
+def home_panel(template, permission, load, order=50):
+    PANELS.append(HomePanel(template, permission, load, order))
+    PANELS.sort(key=lambda p: p.order)
+
+
+def menu():
+    """The entries the signed-in user may use, in order."""
+    return [entry for entry in NAV if can(current_user, entry.permission)]
+
+
+def panels(user):
+    """(template, context) of each home panel that has something to show this user."""
+    shown = []
+    for panel in PANELS:
+        if can(user, panel.permission):
+            context = panel.load(user)
+            if context is not None:
+                shown.append((panel.template, context))
+    return shown

@@ -1,0 +1,241 @@
+"""Service vouchers (服务凭证): the voucher page, its transitions, the manager's queues, print."""
+
+from flask import Blueprint, abort, make_response
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+
+from models import Event, Job, RuleError, Signature, User
+from models.core.errors import N_
+from models.core.history import history
+from models.service import AMENDABLE, SERVICE_TYPES, SIGNATURE_KINDS, STATES
+from views.common import field_or_raise, is_htmx, render, requires
+from views.filters import label
+from views.records import (
+    changed_answer,
+    link_records,
+    live_changes,
+    mount_transitions,
+    record_or_404,
+    to_utc,
+)
+from views.shell import nav
+from views.vouchers.forms import AmendForm, DispatchForm, RecordForm, VoidForm
+
+bp = Blueprint("vouchers", __name__, url_prefix="/jobs")
+link_records("job", "vouchers.show", "job_id")
+nav("vouchers.dispatch_list", _l("Dispatch"), "job.dispatch", order=30)
+nav("vouchers.queue", _l("Countersign and filing"), "job.file", order=31)
+
+
+@bp.app_template_filter("state_label")
+def state_label(state):
+    return label(STATES.get(state, state)) if state else ""
+
+
+@bp.app_template_filter("type_label")
+def type_label(service_type):
+    return label(SERVICE_TYPES.get(service_type, service_type))
+
+
+def load_job(job_id):
+    """The job, or 404 when it does not exist or the user may not see it."""
+    return record_or_404(Job.with_people(), job_id, "job.view")
+
+
+def _page(job, status=200, **forms):
+    actions = job.allowed_actions(current_user)
+    context = {
+        "job": job,
+        "history": history(job, current_user),
+        "parts": list(job.parts),
+        "signatures": job.signatures_list(),
+        "signature_kinds": SIGNATURE_KINDS,
+        "actions": actions,
+        "dispatch_form": forms.get("dispatch_form") or DispatchForm.for_job(job, formdata=None),
+        "void_form": forms.get("void_form") or VoidForm(version=job.version, formdata=None),
+        "record_form": forms.get("record_form") or RecordForm(version=job.version, formdata=None),
+        "amend_form": forms.get("amend_form") or (AmendForm.for_job(job) if "amend" in actions else None),
+    }
+    return render("vouchers/show.html", status=status, **context)
+
+
+@bp.get("/<int:job_id>")
+@requires("job.view")
+def show(job_id):
+    """One voucher with its history and the actions the user may take."""
+    return _page(load_job(job_id))
+
+
+@bp.get("/<int:job_id>/print")
+@requires("job.view")
+def print_voucher(job_id):
+    """The voucher as the one-page paper form."""
+    job = load_job(job_id)
+    return render(
+        "vouchers/print.html",
+        job=job,
+        parts=list(job.parts),
+        signatures=job.signatures_list(),
+        signature_kinds=SIGNATURE_KINDS,
+        history=[e for e in history(job, current_user) if e.action == "amend"],
+    )
+
+
+@bp.get("/<int:job_id>/signatures/<int:signature_id>.png")
+@requires("job.view")
+def signature_image(job_id, signature_id):
+    """A customer's signature image (only to those who may read the voucher)."""
+    job = load_job(job_id)
+    signature = Signature.get_or_none(
+        Signature.id == signature_id, Signature.subject == job.subject, Signature.subject_id == job.id
+    )
+    if signature is None or signature.image is None:
+        abort(404)
+    response = make_response(bytes(signature.image))
+    response.headers["Content-Type"] = "image/png"
+    response.headers["Cache-Control"] = "private, max-age=86400"
+    return response
+
+
+# Button-only steps: arrived (到场), countersign (核签), file (归档).
+mount_transitions(bp, Job, load_job, ("arrive", "countersign", "file"), id_arg="job_id")
+
+
+@bp.post("/<int:job_id>/dispatch")
+@requires("job.dispatch")
+def dispatch(job_id):
+    """Dispatch (派工) or re-dispatch a voucher to a technician."""
+    job = load_job(job_id)
+    job.check(current_user, "dispatch")
+    form = DispatchForm.for_job(job)
+    if form.validate_on_submit():
+        technician = User.get_or_none(User.id == form.technician.data)
+        try:
+            job.dispatch(technician, by=current_user, version=form.version.data)
+        except RuleError as error:
+            if is_htmx():
+                raise
+            field_or_raise(form, error)
+        else:
+            return changed_answer(job)
+    if is_htmx():
+        # From a list or the board: say what is wrong in a message, not a whole page.
+        first = next((e for f in form for e in f.errors), None)
+        raise RuleError(str(first) if first else N_("This form is damaged. Reload the page."))
+    return _page(job, status=422, dispatch_form=form)
+
+
+@bp.post("/<int:job_id>/void")
+@requires("job.void")
+def void(job_id):
+    """Void the voucher with a reason (作废); it keeps its number."""
+    job = load_job(job_id)
+    job.check(current_user, "void")
+    form = VoidForm()
+    if form.validate_on_submit():
+        try:
+            job.void(current_user, form.reason.data, version=form.version.data)
+        except RuleError as error:
+            field_or_raise(form, error)
+        else:
+            return changed_answer(job)
+    return _page(job, status=422, void_form=form)
+
+
+@bp.post("/<int:job_id>/record")
+@requires("job.paper")
+def record(job_id):
+    """Enter the service from the signed paper voucher: finished, or carried back for repair."""
+    job = load_job(job_id)
+    job.check(current_user, "paper_finish")  # finishing is possible wherever carrying back is
+    form = RecordForm()
+    if form.validate_on_submit():
+        try:
+            job.enter_paper(
+                current_user,
+                form.result.data,
+                form.signer_name.data,
+                form.work_done.data,
+                arrived_at=to_utc(form.arrived_at.data),
+                finished_at=to_utc(form.finished_at.data),
+                parts=form.part_lines(),
+                version=form.version.data,
+            )
+        except RuleError as error:
+            field_or_raise(form, error)
+        else:
+            return changed_answer(job)
+    return _page(job, status=422, record_form=form)
+
+
+@bp.post("/<int:job_id>/amend")
+@requires("job.amend")
+def amend(job_id):
+    """Correct a signed voucher with a reason; the history and the print show it."""
+    job = load_job(job_id)
+    job.check(current_user, "amend")
+    form = AmendForm()
+    if form.validate_on_submit():
+        # Only what the manager changed: a field left as shown (times are shown to the minute)
+        # keeps its stored value exactly.
+        shown = AmendForm.for_job(job)
+        changes = {}
+        for name in AMENDABLE:
+            value = getattr(form, name).data
+            if value != getattr(shown, name).data:
+                changes[name] = to_utc(value) if name.endswith("_at") else value
+        try:
+            job.amend(current_user, form.reason.data, version=form.version.data, **changes)
+        except RuleError as error:
+            field_or_raise(form, error)
+        else:
+            return changed_answer(job)
+    return _page(job, status=422, amend_form=form)
+
+
+def _dispatch_context():
+    return {
+        "waiting": list(Job.awaiting_dispatch()),
+        "started": list(Job.dispatched_not_started()),
+        "technicians": list(User.active_technicians()),
+    }
+
+
+@bp.get("/dispatch")
+@requires("job.dispatch")
+def dispatch_list():
+    """Work waiting for dispatch (carried-over first) and dispatched work not yet started."""
+    return render("vouchers/dispatch.html", position=Event.latest_id(), **_dispatch_context())
+
+
+@bp.get("/dispatch/poll")
+@requires("job.dispatch")
+def dispatch_poll():
+    """The dispatch list again when any voucher changed since the position it shows."""
+    changes, done = live_changes({"job"})
+    if done is not None:
+        return done
+    position, _ = changes
+    return render("vouchers/dispatch.html", block="lists", position=position, oob=True, **_dispatch_context())
+
+
+def _queue_context():
+    return {"to_countersign": list(Job.awaiting_countersign()), "to_file": list(Job.awaiting_filing())}
+
+
+@bp.get("/queue")
+@requires("job.file")
+def queue():
+    """Vouchers awaiting countersignature (manager), then awaiting filing (Art. 10)."""
+    return render("vouchers/queue.html", position=Event.latest_id(), **_queue_context())
+
+
+@bp.get("/queue/poll")
+@requires("job.file")
+def queue_poll():
+    """The queue again when any voucher changed since the position it shows."""
+    changes, done = live_changes({"job"})
+    if done is not None:
+        return done
+    position, _ = changes
+    return render("vouchers/queue.html", block="lists", position=position, oob=True, **_queue_context())
