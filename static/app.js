@@ -1,30 +1,64 @@
 // Small behaviours that need script. No inline scripts anywhere: the CSP forbids them.
+// CSRF: every htmx request carries the token from <body hx-headers>; plain forms carry it
+// in a hidden field.
 (function () {
   "use strict";
 
-  // Every htmx request carries the CSRF token from the page's meta tag.
-  document.addEventListener("htmx:configRequest", function (event) {
-    var meta = document.querySelector('meta[name="csrf-token"]');
-    if (meta) { event.detail.headers["X-CSRFToken"] = meta.content; }
-  });
+  function text(name) { return document.body.dataset[name] || ""; }
 
-  // A failed request (network down, server error) says so instead of failing silently.
-  function showToast(text, kind) {
+  function showToast(message, kind) {
     var area = document.getElementById("toast");
     if (!area) { return; }
     var div = document.createElement("div");
     div.className = "toast toast-" + (kind || "error");
     div.setAttribute("role", "alert");
-    div.textContent = text;
+    div.textContent = message;
     area.replaceChildren(div);
   }
-  document.addEventListener("htmx:sendError", function () {
-    showToast(document.body.dataset.msgOffline || "Not saved: no connection.");
-  });
-  document.addEventListener("htmx:responseError", function (event) {
-    if (event.detail.xhr.status >= 500) {
-      showToast(document.body.dataset.msgServer || "Server error: not saved.");
+
+  function liveStatus(broken) {
+    var note = document.getElementById("live-status");
+    if (note) { note.hidden = !broken; }
+  }
+
+  // One failure handler for the whole app. A live poll that fails is no "not saved": the page
+  // only says its live updates are interrupted, until a poll succeeds again. A form that says
+  // where its errors go ([data-send-error]) shows them there and keeps what was typed;
+  // anything else gets a toast.
+  function onFailure(event) {
+    var elt = event.detail && event.detail.elt;
+    if (!elt || !elt.closest) { return; }
+    if (elt.closest("[data-poll]")) {
+      liveStatus(true);
+      return;
     }
+    var xhr = event.detail.xhr;
+    var message = text("msgOffline");
+    if (event.type === "htmx:responseError" && xhr) {
+      if (xhr.status < 500) { return; }  // 4xx answers are swapped in (a toast or the form)
+      message = text("msgServer");
+    }
+    var form = elt.closest("form");
+    var box = form && form.querySelector("[data-send-error]");
+    if (box) {
+      box.textContent = message;
+      box.hidden = false;
+      box.scrollIntoView({ block: "center" });
+    } else {
+      showToast(message);
+    }
+  }
+  ["htmx:sendError", "htmx:timeout", "htmx:responseError"].forEach(function (name) {
+    document.addEventListener(name, onFailure);
+  });
+  document.addEventListener("htmx:beforeRequest", function (event) {
+    var form = event.detail.elt && event.detail.elt.closest && event.detail.elt.closest("form");
+    var box = form && form.querySelector("[data-send-error]");
+    if (box) { box.hidden = true; }
+  });
+  document.addEventListener("htmx:afterRequest", function (event) {
+    var elt = event.detail.elt;
+    if (event.detail.successful && elt && elt.closest && elt.closest("[data-poll]")) { liveStatus(false); }
   });
 
   // Print buttons: <button data-print>.
@@ -51,4 +85,28 @@
       setTimeout(function () { el.remove(); }, 4000);
     });
   });
+})();
+
+// Live lists: a <template data-replace="id" data-place="#box"> sent by a poll replaces the
+// element with that id wherever it is (or nothing, if the page never showed it) and puts its
+// content into #box (first with data-first); an empty data-place only removes.
+(function () {
+  "use strict";
+  function place(tpl) {
+    var old = document.getElementById(tpl.dataset.replace);
+    if (old) { old.remove(); }
+    var box = tpl.dataset.place ? document.querySelector(tpl.dataset.place) : null;
+    var item = tpl.content.firstElementChild;
+    if (box && item) {
+      if (tpl.hasAttribute("data-first")) { box.prepend(item); } else { box.append(item); }
+      window.htmx.process(item);
+    }
+    tpl.remove();
+  }
+  if (window.htmx) {
+    window.htmx.onLoad(function (root) {
+      if (root.matches && root.matches("template[data-replace]")) { place(root); return; }
+      if (root.querySelectorAll) { root.querySelectorAll("template[data-replace]").forEach(place); }
+    });
+  }
 })();

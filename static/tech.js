@@ -10,11 +10,6 @@
     try { return window.localStorage; } catch (e) { return null; }
   }
 
-  function pageText(name) {
-    var root = document.querySelector("[data-tech]");
-    return root ? root.dataset[name] : "";
-  }
-
   function show(el, text) {
     if (!el) { return; }
     el.textContent = text;
@@ -160,52 +155,11 @@
     saveDraft(form);
   }, true);
 
-  // ---- failures: plain words, the form stays as typed --------------------------------------
-
-  function requestSource(event) {
-    var elt = event.detail && event.detail.elt;
-    return elt && elt.closest ? elt : null;
-  }
-
-  function onFailure(event) {
-    var elt = requestSource(event);
-    if (!elt) { return; }
-    var poller = elt.closest("[data-poll]");
-    if (poller) {
-      // A missed poll is no "not saved": the list only says it may be out of date.
-      event.stopPropagation();
-      var note = document.querySelector("[data-offline-note]");
-      if (note) { note.hidden = false; }
-      return;
-    }
-    var form = elt.closest("[data-finish-form]");
-    if (!form) { return; }
-    event.stopPropagation();
-    var text = pageText("msgOffline");
-    var xhr = event.detail.xhr;
-    if (event.type === "htmx:responseError" && xhr) {
-      text = pageText("msgServer");
-      if (xhr.status < 500 && xhr.responseText) {
-        var said = new DOMParser().parseFromString(xhr.responseText, "text/html").body.textContent.trim();
-        if (said) { text = said; }
-      }
-    }
-    var box = form.querySelector("[data-send-error]");
-    show(box, text);
-    if (box) { box.scrollIntoView({ block: "center" }); }
-  }
-  ["htmx:sendError", "htmx:timeout", "htmx:responseError"].forEach(function (name) {
-    document.addEventListener(name, onFailure, true);
-  });
+  // ---- after a successful send, the draft has done its job ---------------------------------
 
   document.addEventListener("htmx:afterRequest", function (event) {
-    var elt = requestSource(event);
-    if (!elt || !event.detail.successful) { return; }
-    if (elt.closest("[data-poll]")) {
-      var note = document.querySelector("[data-offline-note]");
-      if (note) { note.hidden = true; }
-      return;
-    }
+    var elt = event.detail && event.detail.elt;
+    if (!elt || !elt.closest || !event.detail.successful) { return; }
     var form = elt.closest("[data-finish-form]");
     var ls = store();
     if (form && ls && form.dataset.draft && event.detail.xhr.status < 300) {

@@ -105,14 +105,44 @@ def test_permissions_page_lists_every_action(client, auth):
     assert "job.dispatch" in html and "部门经理" in html
 
 
+def _settings_form(**changes):
+    """Every setting as the Settings screen posts it (money in yuan, dates one a line)."""
+    from models.core import SETTINGS
+
+    form = {}
+    for key, value in Setting.all_values().items():
+        kind = SETTINGS[key].kind
+        if kind == "money":
+            value = str(value / 100)
+        elif kind == "dates":
+            value = "\n".join(value)
+        elif kind == "bool":
+            value = "y" if value else ""
+        form[key] = value
+    form.update(changes)
+    return form
+
+
 def test_settings_save_and_validate(client, auth, dbc):
     auth.login("admin")
-    response = client.post("/admin/settings", data={"small_fee_limit_fen": "300", "quick_work_picks": "A\nB"})
+    page = client.get("/admin/settings").get_data(as_text=True)
+    assert "服务人员现场收费上限（元）" in page and "投诉处理时限" in page
+    response = client.post(
+        "/admin/settings", data=_settings_form(small_fee_limit_fen="300", quick_work_picks="A\nB")
+    )
     assert response.status_code == 200
     assert Setting.get_value("small_fee_limit_fen") == 30000
-    response = client.post("/admin/settings", data={"small_fee_limit_fen": "-5", "quick_work_picks": ""})
+    assert Setting.get_value("quick_work_picks") == "A\nB"
+    response = client.post("/admin/settings", data=_settings_form(small_fee_limit_fen="-5"))
     assert response.status_code == 422
     assert Setting.get_value("small_fee_limit_fen") == 30000
+    # one bad value refuses the whole form: nothing else is saved either
+    response = client.post(
+        "/admin/settings", data=_settings_form(quick_work_picks="C", complaint_ack_hours_normal="0")
+    )
+    assert response.status_code == 422 and Setting.get_value("quick_work_picks") == "A\nB"
+    event = Event.select().where(Event.subject == "setting").order_by(Event.id.desc()).first()
+    assert event.note == "quick_work_picks" and event.data["to"] == "A\nB"
 
 
 def test_audit_log_lists_events(client, auth):

@@ -1,14 +1,21 @@
 """The dispatch board (派工看板): the manager's always-current view of the department's work."""
 
-from flask import Blueprint, redirect, url_for
+import dataclasses
+import datetime
+
+from flask import Blueprint, redirect, request, url_for
 from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+from htmx_flask import make_response
+from jinja2_fragments.flask import render_block
+from markupsafe import Markup
 
 from models import Event, Job, User
-from models.core import today
+from models.core import can, now, today
 from models.service import IN_HAND_STATES, STATES
-from views.common import is_htmx, render, requires
-from views.records import live_changes
+from views.common import MAX_INT, is_htmx, render, requires
+from views.records import epoch, since_arg
 from views.shell import nav
 
 bp = Blueprint("board", __name__, url_prefix="/board")
@@ -16,6 +23,47 @@ nav("board.board", _l("Dispatch board"), "board.view", order=20)
 
 
 PLACEHOLDER = 987654321
+
+
+@dataclasses.dataclass(frozen=True)
+class BoardStrip:
+    """A strip another area shows on the board (overdue complaints, …), kept live with it.
+
+    ``template``'s block ``strip`` renders it from ``load()``'s context; it is sent again
+    when an event about one of ``subjects`` arrives or when ``context["next_due"]`` (a UTC
+    time at which it changes by the clock alone) has passed.
+    """
+
+    key: str
+    template: str
+    permission: str
+    subjects: frozenset
+    load: object
+
+
+STRIPS: list[BoardStrip] = []
+
+
+def board_strip(key, template, permission, subjects, load):
+    STRIPS.append(BoardStrip(key, template, permission, frozenset(subjects), load))
+
+
+def _strips(oob, wanted=None):
+    """(rendered strips, their earliest next due time) for this user."""
+    rendered, due = [], None
+    for strip in STRIPS:
+        if not can(current_user, strip.permission) or (wanted is not None and strip.key not in wanted):
+            continue
+        context = strip.load()
+        rendered.append(Markup(render_block(strip.template, "strip", oob=oob, **context)))
+        if context.get("next_due") and (due is None or context["next_due"] < due):
+            due = context["next_due"]
+    return rendered, due
+
+
+def _due_arg():
+    value = request.args.get("due", type=int)
+    return value if value is not None and 0 < value <= MAX_INT else None
 
 
 def _card_urls():
@@ -61,9 +109,12 @@ def board():
     position = Event.latest_id()
     technicians = list(User.active_technicians())
     waiting, lanes, done = Job.board_lanes(technicians)
+    strips, due = _strips(oob=False)
     return render(
         "board/board.html",
         position=position,
+        due=epoch(due),
+        strips=strips,
         technicians=technicians,
         waiting=waiting,
         lanes=lanes,
@@ -81,16 +132,26 @@ def poll():
     """What changed since the position the board shows: 204 when nothing did."""
     if not is_htmx():
         return redirect(url_for("board.board"))  # e.g. signed in again with this as "next"
-    changes, done = live_changes({"job"})
-    if done is not None:
-        return done
-    latest, changed_ids = changes
+    since, due = since_arg(), _due_arg()
+    latest, changed_ids = Event.changes_since(since)
+    if latest < since:
+        return make_response("", 204, refresh=True)  # the database went back (a restore)
+    clock_passed = due is not None and epoch(now()) > due
+    if latest == since and not clock_passed:
+        return make_response("", 204)
     ids = list(changed_ids.get("job", ()))
     changed = list(Job.for_board().where(Job.id.in_(ids))) if ids else []
+    touched = set(changed_ids)
+    wanted = {s.key for s in STRIPS if clock_passed or s.subjects & touched}
+    strips, next_due = _strips(oob=True, wanted=wanted) if wanted else ([], None)
+    if not wanted:
+        next_due = datetime.datetime.fromtimestamp(due, datetime.UTC).replace(tzinfo=None) if due else None
     response = render(
         "board/board.html",
         block="changes",
         position=latest,
+        due=epoch(next_due) if next_due else None,
+        strips=strips,
         changed=changed,
         technicians=list(User.active_technicians()) if changed else [],
         counts=Job.board_counts() if changed else {},

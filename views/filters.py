@@ -8,7 +8,7 @@ from markupsafe import Markup, escape
 
 from models.core import Label, can, now, to_local
 from views.records import record_url
-from views.shell import menu
+from views.shell import actions_for, menu
 
 
 def money(fen):
@@ -100,6 +100,9 @@ def register(app):
         ("record_link", record_link),
     ):
         app.add_template_filter(function, name)
+
+    # a global, not a context value: macros imported without context use it too
+    app.jinja_env.globals["record_actions"] = actions_for
 
     @app.context_processor
     def _globals():

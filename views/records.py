@@ -1,13 +1,15 @@
 """What every record's screens share: load one the user may see, take a transition by a
 button, keep a list live from the event feed, link a record from a history line."""
 
+import datetime
+
 from flask import abort, redirect, request, url_for
 from flask_login import current_user
 from htmx_flask import make_response
 
 from models.core import Event, RuleError, clock, may
 from models.core.errors import N_
-from views.common import MAX_INT, requires
+from views.common import MAX_INT, field_or_raise, requires
 from views.forms import NoteForm, VersionForm
 
 # subject -> (endpoint, name of its id argument): where a history line links to
@@ -97,6 +99,19 @@ def live_changes(subjects):
     return (position, {s: ids for s, ids in changed.items() if s in subjects}), None
 
 
+def epoch(moment):
+    """A stored (UTC naive) time as whole seconds since 1970, rounded up; None stays None."""
+    if moment is None:
+        return None
+    return int(moment.replace(tzinfo=datetime.UTC).timestamp()) + 1
+
+
+def due_passed():
+    """Has the ``due`` moment a live page was drawn with (``?due=``, epoch seconds) passed?"""
+    due = request.args.get("due", type=int)
+    return due is not None and 0 < due <= MAX_INT and epoch(clock().now()) > due
+
+
 def to_utc(local_naive):
     """A datetime-local value typed in the department's zone, as stored (UTC naive)."""
     return None if local_naive is None else clock().to_utc(local_naive)
@@ -108,3 +123,30 @@ def to_local(utc_naive):
         return None
     local = clock().to_local(utc_naive).replace(tzinfo=None)
     return local.replace(second=0, microsecond=0)
+
+
+def mount_form(bp, load, action, form_class, apply, page, id_arg, permission, prefix=None):
+    """Register ``POST /<id>/<action>``: a transition that takes a form (a note, a reason, …).
+
+    ``apply(record, form, user)`` calls the model; a refused field is shown next to it on
+    ``page(record, status=422, forms={action: form})``, a refused step in a message. The
+    form's fields are prefixed with the action, so several forms can share a page.
+    """
+
+    def view(**kwargs):
+        record = load(kwargs[id_arg])
+        record.check(current_user, action)
+        form = form_class(prefix=action if prefix is None else prefix)
+        if form.validate_on_submit():
+            try:
+                apply(record, form, current_user)
+            except RuleError as error:
+                field_or_raise(form, error)
+            else:
+                return changed_answer(record)
+        return page(record, status=422, forms={action: form})
+
+    view.__name__ = action
+    view.__doc__ = f"Take the step {action!r} of one record, with its form."
+    path = f"/<int:{id_arg}>/{action.replace('_', '-')}"
+    bp.add_url_rule(path, endpoint=action, view_func=requires(permission)(view), methods=["POST"])

@@ -30,8 +30,21 @@ class HomePanel:
     order: int = 50
 
 
+@dataclasses.dataclass(frozen=True)
+class RecordAction:
+    """A link another area offers on a record's page ("record a complaint about this voucher"):
+    ``url(record)`` gives its address, shown when the user may take ``permission``."""
+
+    subject: str
+    label: str
+    permission: str
+    url: object
+    order: int = 50
+
+
 NAV: list[NavEntry] = []
 PANELS: list[HomePanel] = []
+RECORD_ACTIONS: list[RecordAction] = []
 
 
 def nav(endpoint, label, permission, order=50):
@@ -58,3 +71,19 @@ def panels(user):
             if context is not None:
                 shown.append((panel.template, context))
     return shown
+
+
+def record_action(subject, label, permission, url, order=50):
+    RECORD_ACTIONS.append(RecordAction(subject, label, permission, url, order))
+    RECORD_ACTIONS.sort(key=lambda a: a.order)
+
+
+def actions_for(subject, record):
+    """(label, url) of the links other areas offer on this record's page, for this user."""
+    found = []
+    for action in RECORD_ACTIONS:
+        if action.subject == subject and can(current_user, action.permission):
+            url = action.url(record)
+            if url:  # None: not for this record (a staff record only for technicians)
+                found.append((action.label, url))
+    return found

@@ -203,7 +203,7 @@ def may(user, permission, record=None):
         return can(user, permission)
     if can(user, f"{permission}.any"):
         return True
-    return record is not None and can(user, f"{permission}.own") and record.owned_by(user)
+    return record is not None and can(user, f"{permission}.own") and record.owned_by(user, permission)
 
 
 def require(user, permission, record=None, message=None):

@@ -17,6 +17,7 @@ from models.core.errors import N_, Conflict, Label, RuleError
 from models.core.events import Event, subject_of
 from models.core.users import User
 
+# target None: the record stays in its state (a handover, a note), still one versioned event.
 Transition = namedtuple("Transition", "sources target permission label")
 
 
@@ -49,11 +50,12 @@ class StatefulModel(BaseModel):
 
     # ---- what the record is ----------------------------------------------------------------
 
-    def owned_by(self, user):
+    def owned_by(self, user, permission=None):
+        """Is this the user's own record, for the ``.own`` form of ``permission``?"""
         return False
 
     @classmethod
-    def owned_where(cls, user):
+    def owned_where(cls, user, permission=None):
         """The query condition for records ``user`` owns (for lists of ``.own`` readers)."""
         return cls.id < 0
 
@@ -66,7 +68,7 @@ class StatefulModel(BaseModel):
             if can(user, f"{permission}.any"):
                 return query
             if can(user, f"{permission}.own"):
-                return query.where(cls.owned_where(user))
+                return query.where(cls.owned_where(user, permission))
         elif can(user, permission):
             return query
         return query.where(cls.id < 0)
@@ -149,12 +151,12 @@ class StatefulModel(BaseModel):
             from_state = current.state
             for key, value in changes.items():
                 setattr(current, key, value)
-            current.state = spec.target
+            current.state = spec.target or from_state
             current.version += 1
             current.updated_at = now()
             current.on_save()
             current.save()
-            Event.record(by, current, action, from_state, spec.target, note, data)
+            Event.record(by, current, action, from_state, current.state, note, data)
         return self.reload(current)
 
     def change(self, by, reason, version=None, action="amend", **changes):

@@ -156,12 +156,12 @@ class Job(JobQueries, Signed, StatefulModel):
             return self.register_day
         return None
 
-    def owned_by(self, user):
+    def owned_by(self, user, permission=None):
         """A technician's own jobs: those dispatched to them."""
         return user is not None and self.technician_id == user.id
 
     @classmethod
-    def owned_where(cls, user):
+    def owned_where(cls, user, permission=None):
         return cls.technician == user.id
 
     def not_yours_message(self):
