@@ -5,6 +5,7 @@ spine, …) is one module or package that registers itself with the core when im
 Importing ``models`` loads every domain.
 """
 
+from models.complaints import Complaint, ComplaintJob
 from models.core import (
     CORE_MODELS,
     Conflict,
@@ -36,10 +37,14 @@ ALL_MODELS = [
     ContractEquipment,
     Job,
     PartLine,
+    Complaint,
+    ComplaintJob,
 ]
 
 __all__ = [
     "ALL_MODELS",
+    "Complaint",
+    "ComplaintJob",
     "Conflict",
     "Contract",
     "ContractEquipment",

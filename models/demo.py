@@ -6,7 +6,8 @@ import random
 import struct
 import zlib
 
-from models.core import User, db, now, today
+from models.complaints import Complaint
+from models.core import Event, User, db, now, today
 from models.customers import Contract, Customer, Equipment
 from models.service import Job
 
@@ -189,6 +190,7 @@ def load_demo(seed=7):
                 preferred_time=rng.choice(["", "上午", "下午 2 点后", "尽快", "明天上午"]),
             )
             _advance(rng, job, state, manager, clerk, rng.choice(techs))
+        _complaints(users)
         # Two calls from earlier days were never dispatched: they carry over (Art. 11).
         carried = list(Job.select().where(Job.state == "registered").order_by(Job.id).limit(2))
         for back, job in zip((1, 2), carried, strict=False):
@@ -242,3 +244,72 @@ def _advance(rng, job, state, manager, clerk, tech):
     if state == "countersigned":
         return
     job.file(clerk)
+
+
+def _complaints(users):
+    """Complaints in every state: one overdue, one being investigated, one awaiting the
+    customer's verdict, one closed, one from a caller not on file."""
+    clerk, manager, tech = users["clerk"], users["manager"], users["tech1"]
+    done = list(
+        Job.select().where(Job.state.in_(("done", "countersigned", "filed"))).order_by(Job.id).limit(4)
+    )
+    first = done[0]
+    overdue = Complaint.record(
+        clerk,
+        said="上周修好的空压机今天又停机了，师傅说好回访也没来电话，很不满意！",
+        severity="serious",
+        customer=first.customer,
+        jobs=[first.id],
+    )
+    # Recorded yesterday morning and not yet answered: overdue on the board and home pages.
+    back = datetime.timedelta(hours=26)
+    Complaint.update(
+        registered_at=overdue.registered_at - back,
+        acknowledge_due=overdue.acknowledge_due - back,
+        resolve_due=overdue.resolve_due - back,
+    ).where(Complaint.id == overdue.id).execute()
+    Event.update(at=overdue.registered_at - back).where(
+        Event.subject == "complaint", Event.subject_id == overdue.id
+    ).execute()
+
+    second = done[1]
+    investigating = Complaint.record(
+        clerk, said="收费比电话里说的高了 200 元，要求解释。", customer=second.customer, jobs=[second.id]
+    )
+    investigating.hand_over(clerk, manager, "涉及收费，由经理处理")
+    investigating.acknowledge(manager, "phone", "已致电客户，说明将核实收费明细")
+    investigating.investigate(manager, "调阅凭证与配件价目表", cause="fees")
+
+    third = done[2]
+    resolved = Complaint.record(
+        tech,
+        said="客户反映上次维修后噪音变大（现场反映）",
+        channel="technician",
+        customer=third.customer,
+        jobs=[third.id],
+    )
+    resolved.hand_over(tech, clerk, "回公司后交客服跟进")
+    resolved.acknowledge(clerk, "phone", "约好明天上门复查")
+    resolved.investigate(clerk, "复查发现风扇固定螺丝松动", cause="quality")
+    resolved.resolve(clerk, "quality", "上门紧固风扇并做减振处理", "已处理，噪音恢复正常", "visit")
+
+    fourth = done[3] if len(done) > 3 else done[0]
+    closed = Complaint.record(
+        clerk,
+        said="师傅迟到了两个小时也没提前打电话。",
+        severity="normal",
+        customer=fourth.customer,
+        jobs=[fourth.id],
+    )
+    closed.acknowledge(clerk, "phone", "已向客户道歉")
+    closed.investigate(clerk, "服务人员前一单超时", cause="timeliness")
+    closed.resolve(clerk, "timeliness", "提醒服务人员迟到须提前告知客户", "已道歉并说明改进措施", "phone")
+    closed.follow_up(clerk, True, "客户表示理解")
+
+    Complaint.record(
+        clerk,
+        said="买的热水器漏水，打了三次电话没人来。",
+        severity="urgent",
+        caller_name="吴先生",
+        caller_phone="139 1234 5678",
+    )

@@ -4,6 +4,7 @@ from views.admin import bp as admin_bp
 from views.assets import bp as assets_bp
 from views.auth import bp as auth_bp
 from views.board import bp as board_bp
+from views.complaints import bp as complaints_bp
 from views.customers import bp as customers_bp
 from views.dashboard import bp as dashboard_bp
 from views.intake import bp as intake_bp
@@ -21,6 +22,7 @@ BLUEPRINTS = [
     register_bp,
     vouchers_bp,
     board_bp,
+    complaints_bp,
     tech_bp,
     dashboard_bp,
     assets_bp,
