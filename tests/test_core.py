@@ -240,3 +240,23 @@ def test_deactivation_asks_every_registered_guard(app, users, dbc):
         assert User.get_by_id(users["clerk"].id).active
     finally:
         GUARDS.remove(holds_widgets)
+
+
+def test_another_domain_can_guard_a_step(widgets, users):
+    from models.core.workflow import STEP_GUARDS, guard_step
+
+    def not_on_fridays(record, by):
+        if record.title == "blocked":
+            raise RuleError("Not yet: waiting for approval.", field=None)
+
+    guard_step("widget", "open", not_on_fridays)
+    try:
+        blocked = _widget(users, title="blocked")
+        with pytest.raises(RuleError):
+            blocked.open(users["manager"])
+        assert Widget.get_by_id(blocked.id).state == "new" and Event.last_of(blocked).action == "create"
+        free = _widget(users, title="free")
+        free.open(users["manager"])
+        assert free.state == "open"
+    finally:
+        STEP_GUARDS[("widget", "open")].remove(not_on_fridays)

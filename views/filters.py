@@ -8,7 +8,7 @@ from markupsafe import Markup, escape
 
 from models.core import Label, can, now, to_local
 from views.records import record_url
-from views.shell import actions_for, menu
+from views.shell import actions_for, menu, panels_for
 
 
 def money(fen):
@@ -103,6 +103,7 @@ def register(app):
 
     # a global, not a context value: macros imported without context use it too
     app.jinja_env.globals["record_actions"] = actions_for
+    app.jinja_env.globals["record_panels"] = panels_for
 
     @app.context_processor
     def _globals():

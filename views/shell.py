@@ -42,7 +42,22 @@ class RecordAction:
     order: int = 50
 
 
+@dataclasses.dataclass(frozen=True)
+class RecordPanel:
+    """A panel another area adds to a record's screens: ``template`` rendered with
+    ``load(record)`` as ``panel`` (nothing when it returns None), on the screens named in
+    ``screens`` (for a job: "voucher", "print", "tech"; for a technician: "staff")."""
+
+    subject: str
+    template: str
+    permission: str
+    load: object
+    screens: tuple
+    order: int = 50
+
+
 NAV: list[NavEntry] = []
+RECORD_PANELS: list[RecordPanel] = []
 PANELS: list[HomePanel] = []
 RECORD_ACTIONS: list[RecordAction] = []
 
@@ -87,3 +102,19 @@ def actions_for(subject, record):
             if url:  # None: not for this record (a staff record only for technicians)
                 found.append((action.label, url))
     return found
+
+
+def record_panel(subject, template, permission, load, screens, order=50):
+    RECORD_PANELS.append(RecordPanel(subject, template, permission, load, tuple(screens), order))
+    RECORD_PANELS.sort(key=lambda p: p.order)
+
+
+def panels_for(subject, record, screen):
+    """(template, context) of the panels other areas show on this screen of this record."""
+    shown = []
+    for panel in RECORD_PANELS:
+        if panel.subject == subject and screen in panel.screens and can(current_user, panel.permission):
+            context = panel.load(record)
+            if context is not None:
+                shown.append((panel.template, context))
+    return shown

@@ -38,7 +38,7 @@ from models.core.numbering import Sequence, next_number
 from models.core.settings import SETTINGS, Setting, SettingSpec, register_settings
 from models.core.signing import Signature, Signed, check_png
 from models.core.users import LoginAttempt, User
-from models.core.workflow import StatefulModel, Transition, plain
+from models.core.workflow import StatefulModel, Transition, guard_step, plain
 
 CORE_MODELS = [User, LoginAttempt, Event, Permission, Sequence, Setting, Signature, IdempotencyKey]
 
@@ -86,6 +86,7 @@ __all__ = [
     "permission_map",
     "plain",
     "register_actions",
+    "guard_step",
     "register_guard",
     "register_settings",
     "register_subject",

@@ -21,6 +21,16 @@ from models.core.users import User
 Transition = namedtuple("Transition", "sources target permission label")
 
 
+# (subject, action) -> checks another domain adds to a transition (an out-of-town job may not
+# start before its trip is approved): check(record, by) raises RuleError to refuse.
+STEP_GUARDS: dict[tuple, list] = {}
+
+
+def guard_step(subject, action, check):
+    STEP_GUARDS.setdefault((subject, action), []).append(check)
+    return check
+
+
 def plain(value):
     """A value as the event log keeps it: text, times as ISO 8601 (UTC), None as is."""
     if value is None or isinstance(value, bool | int):
@@ -148,6 +158,8 @@ class StatefulModel(BaseModel):
                 raise current.conflict(action)
             current.check(by, action)
             current.before(action, current, changes)
+            for guard in STEP_GUARDS.get((self.subject, action), ()):
+                guard(current, by)
             from_state = current.state
             for key, value in changes.items():
                 setattr(current, key, value)

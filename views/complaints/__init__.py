@@ -333,7 +333,11 @@ _mount(
 _mount("note", NoteForm, lambda c, f, by: c.add_note(by, f.note.data, f.version.data))
 # unprefixed: the intake screen sends its "said" here when the call belongs to an open complaint
 _mount(
-    "add_call", AddCallForm, lambda c, f, by: c.add_call(by, f.said.data, f.version.data), "complaint.record", ""
+    "add_call",
+    AddCallForm,
+    lambda c, f, by: c.add_call(by, f.said.data, f.version.data),
+    "complaint.record",
+    "",
 )
 _mount(
     "resolve",
