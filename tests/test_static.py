@@ -30,7 +30,7 @@ def test_pages_load_one_fingerprinted_bundle_cached_and_compressed(client):
     body = gzip.decompress(response.data).decode()
     with open(os.path.join(STATIC, "htmx-2.0.11.min.js")) as fh:
         assert fh.read().strip() in body  # the vendored file, untouched
-    assert 'document.addEventListener("htmx:configRequest"' in body  # app.js follows
+    assert "One failure handler for the whole app" not in body and "data-replace" in body  # app.js follows
     assert client.get("/bundle/nothing.js").status_code == 404
 
 

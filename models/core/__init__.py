@@ -36,9 +36,9 @@ from models.core.guards import register_guard
 from models.core.idempotency import IdempotencyKey, once
 from models.core.numbering import Sequence, next_number
 from models.core.settings import SETTINGS, Setting, SettingSpec, register_settings
-from models.core.signing import Signature, Signed, check_png
+from models.core.signing import Signature, Signed, check_png, sign_also
 from models.core.users import LoginAttempt, User
-from models.core.workflow import StatefulModel, Transition, guard_step, plain
+from models.core.workflow import StatefulModel, Transition, follow_step, guard_step, plain
 
 CORE_MODELS = [User, LoginAttempt, Event, Permission, Sequence, Setting, Signature, IdempotencyKey]
 
@@ -86,11 +86,13 @@ __all__ = [
     "permission_map",
     "plain",
     "register_actions",
+    "follow_step",
     "guard_step",
     "register_guard",
     "register_settings",
     "register_subject",
     "require",
+    "sign_also",
     "subject_of",
     "to_local",
     "today",

@@ -95,6 +95,16 @@ def check_png(data):
     return bytes(data)
 
 
+# subject -> functions adding to what a signature covers (the charge of a job, from the money
+# domain): extra(record) -> dict merged into the record's own signed content.
+SIGNED_EXTRAS: dict[str, list] = {}
+
+
+def sign_also(subject, extra):
+    SIGNED_EXTRAS.setdefault(subject, []).append(extra)
+    return extra
+
+
 class Signed:
     """A record that can be signed: declares ``signed_content()``; signatures are kept per
     record with the hash of that content at the moment of signing."""
@@ -104,8 +114,15 @@ class Signed:
     def signed_content(self):
         raise NotImplementedError
 
+    def full_content(self):
+        """The record's signed content with what other domains add to it."""
+        content = dict(self.signed_content())
+        for extra in SIGNED_EXTRAS.get(self.subject, ()):
+            content.update(extra(self))
+        return content
+
     def content_hash(self):
-        payload = json.dumps(self.signed_content(), ensure_ascii=False, sort_keys=True, default=str)
+        payload = json.dumps(self.full_content(), ensure_ascii=False, sort_keys=True, default=str)
         return hashlib.sha256(payload.encode("utf-8")).hexdigest()
 
     def signatures(self):

@@ -31,6 +31,16 @@ def guard_step(subject, action, check):
     return check
 
 
+# (subject, action) -> what another domain does in the same transaction once the step is
+# saved (a finished job is charged): after(record, by).
+STEP_FOLLOWERS: dict[tuple, list] = {}
+
+
+def follow_step(subject, action, after):
+    STEP_FOLLOWERS.setdefault((subject, action), []).append(after)
+    return after
+
+
 def plain(value):
     """A value as the event log keeps it: text, times as ISO 8601 (UTC), None as is."""
     if value is None or isinstance(value, bool | int):
@@ -169,6 +179,8 @@ class StatefulModel(BaseModel):
             current.on_save()
             current.save()
             Event.record(by, current, action, from_state, current.state, note, data)
+            for after in STEP_FOLLOWERS.get((self.subject, action), ()):
+                after(current, by)
         return self.reload(current)
 
     def change(self, by, reason, version=None, action="amend", **changes):

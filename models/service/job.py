@@ -379,9 +379,10 @@ class Job(JobQueries, Signed, StatefulModel):
             changes["carried_back"] = True
 
         def work():
-            self.apply(action, by, version, note=note, **changes)
+            # the parts first: whatever follows the step (the charge) and the signature see them
             for name, quantity in lines:
                 PartLine.create(job=self, name=name, quantity=quantity)
+            self.apply(action, by, version, note=note, **changes)
             kind = "completion" if finishing else "item_taken"
             self.add_signature(by, kind, signer, image=image, on_paper=on_paper)
 
