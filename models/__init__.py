@@ -26,6 +26,7 @@ from models.core import (
     require,
 )
 from models.customers import Contract, ContractEquipment, Customer, CustomerPhone, Equipment
+from models.money import MODELS as MONEY_MODELS
 from models.service import Job, PartLine
 
 ALL_MODELS = [
@@ -39,6 +40,7 @@ ALL_MODELS = [
     PartLine,
     Complaint,
     ComplaintJob,
+    *MONEY_MODELS,
 ]
 
 __all__ = [

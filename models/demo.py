@@ -8,6 +8,7 @@ import zlib
 
 from models.complaints import Complaint
 from models.core import Event, User, db, now, today
+from models.money import demo as money_demo
 from models.customers import Contract, Customer, Equipment
 from models.service import Job
 
@@ -86,12 +87,14 @@ WORK = [
     "更换滤芯两支，清洗水箱，水质检测合格",
     "更换控制板保险管，检查线路无短路",
 ]
+# picked from the price list on the phone: the code rides along at the end of the name
 PARTS = [
-    ("启动电容 450V 35uF", 1),
-    ("R410A 冷媒 (kg)", 2),
-    ("密封圈 DN25", 4),
-    ("PP 滤芯 10 寸", 2),
-    ("保险管 5A", 2),
+    ("启动电容 450V 35uF [P-CAP35]", 1),
+    ("R410A 冷媒 (kg) [P-R410A]", 2),
+    ("密封圈 DN25 [P-SEAL25]", 4),
+    ("PP 滤芯 10 寸 [P-PP10]", 2),
+    ("保险管 5A [P-FUSE5]", 2),
+    ("客户自备配件安装", 1),
 ]
 
 
@@ -134,6 +137,7 @@ def load_demo(seed=7):
             users[username] = User.create_user(
                 username, name, role, None, phone=phone, password_hash=shared_hash
             )
+        money_demo.price_list(users)
         clerk, manager = users["clerk"], users["manager"]
         techs = [users["tech1"], users["tech2"]]
         day = today()
@@ -191,6 +195,7 @@ def load_demo(seed=7):
             )
             _advance(rng, job, state, manager, clerk, rng.choice(techs))
         _complaints(users)
+        money_demo.activity(users)
         # Two calls from earlier days were never dispatched: they carry over (Art. 11).
         carried = list(Job.select().where(Job.state == "registered").order_by(Job.id).limit(2))
         for back, job in zip((1, 2), carried, strict=False):
@@ -236,6 +241,7 @@ def _advance(rng, job, state, manager, clerk, tech):
         tech,
         _signature(job.contact_person or job.customer_name, job.id),
         rng.choice(WORK),
+        arrived_at=now() - datetime.timedelta(minutes=rng.randint(25, 140)),
         parts=[rng.choice(PARTS)] if rng.random() < 0.6 else [],
     )
     if state == "done":

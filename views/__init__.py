@@ -9,6 +9,7 @@ from views.customers import bp as customers_bp
 from views.dashboard import bp as dashboard_bp
 from views.intake import bp as intake_bp
 from views.main import bp as main_bp
+from views.money import bp as money_bp
 from views.register import bp as register_bp
 from views.tech import bp as tech_bp
 from views.vouchers import bp as vouchers_bp
@@ -23,6 +24,7 @@ BLUEPRINTS = [
     vouchers_bp,
     board_bp,
     complaints_bp,
+    money_bp,
     tech_bp,
     dashboard_bp,
     assets_bp,

@@ -173,7 +173,7 @@ class StatefulModel(BaseModel):
             from_state = current.state
             for key, value in changes.items():
                 setattr(current, key, value)
-            current.state = spec.target or from_state
+            current.state = spec.target or current.state
             current.version += 1
             current.updated_at = now()
             current.on_save()
