@@ -26,8 +26,10 @@ from models.core import (
     require,
 )
 from models.customers import Contract, ContractEquipment, Customer, CustomerPhone, Equipment
+from models.materials import MODELS as MATERIAL_MODELS
 from models.money import MODELS as MONEY_MODELS
 from models.service import Job, PartLine
+from models.trips import MODELS as TRIP_MODELS
 
 ALL_MODELS = [
     *CORE_MODELS,
@@ -41,6 +43,8 @@ ALL_MODELS = [
     Complaint,
     ComplaintJob,
     *MONEY_MODELS,
+    *TRIP_MODELS,
+    *MATERIAL_MODELS,
 ]
 
 __all__ = [

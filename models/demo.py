@@ -8,8 +8,10 @@ import zlib
 
 from models.complaints import Complaint
 from models.core import Event, User, db, now, today
-from models.money import demo as money_demo
 from models.customers import Contract, Customer, Equipment
+from models.materials import demo as materials_demo
+from models.money import demo as money_demo
+from models.trips import demo as trips_demo
 from models.service import Job
 
 DEMO_PASSWORD = "demo1234"
@@ -196,6 +198,8 @@ def load_demo(seed=7):
             _advance(rng, job, state, manager, clerk, rng.choice(techs))
         _complaints(users)
         money_demo.activity(users)
+        trips_demo.activity(users)
+        materials_demo.activity(users)
         # Two calls from earlier days were never dispatched: they carry over (Art. 11).
         carried = list(Job.select().where(Job.state == "registered").order_by(Job.id).limit(2))
         for back, job in zip((1, 2), carried, strict=False):

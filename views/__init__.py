@@ -9,9 +9,11 @@ from views.customers import bp as customers_bp
 from views.dashboard import bp as dashboard_bp
 from views.intake import bp as intake_bp
 from views.main import bp as main_bp
+from views.materials import bp as materials_bp
 from views.money import bp as money_bp
 from views.register import bp as register_bp
 from views.tech import bp as tech_bp
+from views.trips import bp as trips_bp
 from views.vouchers import bp as vouchers_bp
 
 BLUEPRINTS = [
@@ -25,6 +27,8 @@ BLUEPRINTS = [
     board_bp,
     complaints_bp,
     money_bp,
+    trips_bp,
+    materials_bp,
     tech_bp,
     dashboard_bp,
     assets_bp,

@@ -52,7 +52,7 @@ from views.shell import home_panel, nav, record_panel
 bp = Blueprint("money", __name__, url_prefix="/money")
 nav("money.home", _l("Finance"), "money.view", order=50)
 nav("money.prices", _l("Price list"), "prices.edit", order=51)
-nav("money.mine", _l("My collections"), "money.hand", order=11)
+nav("money.mine", _l("My collections"), "money.hand", order=12)
 link_records("invoice", "money.invoices", None)
 
 
@@ -214,7 +214,10 @@ def collect(job_id):
 def receipt(payment_id):
     """The on-site receipt (收据): a page the customer can keep or photograph."""
     payment = Payment.get_or_none(Payment.id == payment_id) or abort(404)
-    job = _job(payment.job_id)
+    job = Job.get_by_id(payment.job_id)
+    # whoever may read the job, and whoever collected it (on a visit for a colleague's job)
+    if not (may(current_user, "job.view", job) or payment.collected_by_id == current_user.id):
+        abort(404)
     collector = User.get_by_id(payment.collected_by_id)
     return render(
         "money/receipt.html",
