@@ -16,6 +16,12 @@
     area.replaceChildren(div);
   }
 
+  // A change made with htmx may bring a message for a toast (HX-Trigger {"toast": "..."}).
+  document.addEventListener("toast", function (event) {
+    var text = event.detail && (event.detail.value || event.detail);
+    if (typeof text === "string" && text) { showToast(text, "ok"); }
+  });
+
   function liveStatus(broken) {
     var note = document.getElementById("live-status");
     if (note) { note.hidden = !broken; }

@@ -44,8 +44,8 @@ def test_poll_moves_a_dispatched_card_to_the_technicians_lane(client, auth, make
     response = client.get(f"/board/poll?since={position}", htmx=True)
     assert response.status_code == 200
     html = response.get_data(as_text=True)
-    assert f'<div id="card-{job.id}" hx-swap-oob="delete">' in html
-    assert f'hx-swap-oob="beforeend:#cards-tech-{users["tech1"].id}"' in html
+    # the card moves: it replaces its old self, placed in the technician's lane
+    assert f'<template data-place="#cards-tech-{users["tech1"].id}" data-replace="card-{job.id}">' in html
     assert _position(html) == Event.latest_id()
     assert "<html" not in html
 

@@ -105,7 +105,7 @@ def test_a_dispatch_reaches_the_phone_live_and_is_finished_with_a_signature(brow
     expect(manager.locator(f"#cards-done #card-{job_id}")).to_be_visible(timeout=2000)
     screenshot(manager, "board-done")
     expect(tech.get_by_text("李女士")).to_be_visible()
-    expect(tech.locator(".state")).to_have_text("完工待核")
+    expect(tech.locator(".heading .state")).to_have_text("完工待核")
     expect(tech.locator("img.sig")).to_be_visible()
     assert tech.locator("img.sig").evaluate("img => img.naturalWidth") > 100
     expect(tech.locator("form[data-finish-form]")).to_have_count(0)

@@ -101,6 +101,8 @@ BUNDLES = {
     "app.js": ["vendor/htmx-2.0.11.min.js", "app.js"],
     # printed forms need no htmx (and have no htmx-config to keep it from adding styles)
     "print.js": ["app.js"],
+    # the dispatch board: one dispatch control, drag and drop, ages, the clock
+    "board.js": ["vendor/htmx-2.0.11.min.js", "app.js", "board.js"],
     # the technician's phone pages: everything in one request over a weak signal
     "tech.js": ["vendor/htmx-2.0.11.min.js", "app.js", "vendor/signature_pad-5.1.4.umd.min.js", "tech.js"],
 }

@@ -2,6 +2,7 @@
 
 import dataclasses
 import datetime
+import re
 
 from flask import Blueprint, redirect, request, url_for
 from flask_babel import gettext
@@ -11,9 +12,9 @@ from htmx_flask import make_response
 from jinja2_fragments.flask import render_block
 from markupsafe import Markup
 
-from models import Event, Job, User
+from models import Event, Job, Setting, User
 from models.core import can, now, today
-from models.service import IN_HAND_STATES, STATES
+from models.service import AGEING, IN_HAND_STATES, SERVICE_TYPES, STATES, waiting_since
 from views.common import MAX_INT, is_htmx, render, requires
 from views.records import epoch, since_arg
 from views.shell import nav
@@ -81,12 +82,37 @@ def _card_texts():
     texts.update(
         internal=gettext("Internal work"),
         preferred=gettext("Preferred time"),
-        technician=gettext("Technician"),
-        to=gettext("Dispatch to…"),
-        reto=gettext("Re-dispatch to…"),
-        dispatch=gettext("Dispatch"),
+        types={key: gettext(label) for key, label in SERVICE_TYPES.items()},
     )
     return texts
+
+
+def _warn_seconds():
+    """state -> seconds a job may wait in it before its card shows as overdue (Settings)."""
+    values = Setting.all_values()
+    return {state: values[f"age_warn_hours_{state}"] * 3600 for state in AGEING}
+
+
+DISTRICT = re.compile(r"^(.{0,8}?[市州盟])?(.{0,6}?[区县旗市])?")
+
+
+def district(address):
+    """The part of an address a manager reads across the room: 上海市普陀区, 苏州市吴中区."""
+    address = (address or "").strip()
+    if not address:
+        return ""
+    match = DISTRICT.match(address)
+    found = "".join(part for part in match.groups() if part) if match else ""
+    return found or address[:8]
+
+
+def _unix(moment):
+    return int(moment.replace(tzinfo=datetime.UTC).timestamp()) if moment else ""
+
+
+def _card_context():
+    return {"urls": _card_urls(), "t": _card_texts(), "warn": _warn_seconds(), "since": waiting_since,
+            "unix": _unix, "district": district, "today": today()}
 
 
 def lane_of(job):
@@ -120,9 +146,8 @@ def board():
         lanes=lanes,
         done=done,
         counts=Job.board_counts(),
-        today=today(),
-        urls=_card_urls(),
-        t=_card_texts(),
+        wall=request.args.get("wall") == "1",
+        **_card_context(),
     )
 
 
@@ -155,10 +180,8 @@ def poll():
         changed=changed,
         technicians=list(User.active_technicians()) if changed else [],
         counts=Job.board_counts() if changed else {},
-        today=today(),
-        urls=_card_urls(),
-        t=_card_texts(),
         lane_of=lane_of,
+        **_card_context(),
     )
     response.headers["Cache-Control"] = "no-store"
     return response

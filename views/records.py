@@ -35,14 +35,15 @@ def record_or_404(query, record_id, permission):
     return record
 
 
-def changed_answer(record):
+def changed_answer(record, message=None):
     """The answer to a successful change, the same whoever asked: htmx gets 204 and an event
-    (``record-changed``) that the page's live parts listen to; a plain form goes back to the
-    page it was sent from (or the record's page)."""
+    (``record-changed``) that the page's live parts listen to, and ``message`` as a toast; a
+    plain form goes back to the page it was sent from (or the record's page)."""
     if getattr(request, "htmx", None):
-        return make_response(
-            "", 204, trigger={"record-changed": {"subject": record.subject, "id": record.id}}
-        )
+        trigger = {"record-changed": {"subject": record.subject, "id": record.id}}
+        if message:
+            trigger["toast"] = str(message)
+        return make_response("", 204, trigger=trigger)
     back = request.referrer if request.referrer and request.referrer.startswith(request.host_url) else None
     return redirect(back or record_url(record.subject, record.id) or url_for("main.home"), 303)
 

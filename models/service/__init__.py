@@ -2,6 +2,7 @@
 on-site work, signatures, countersign and filing, the daily reconciliation."""
 
 from models.core import N_, Subject, User, register_guard, register_subject
+from models.service.ageing import AGEING, waiting_since
 from models.service.job import TRANSITIONS, Job, PartLine
 from models.service.labels import (
     ACTIVE_STATES,
@@ -48,6 +49,7 @@ def _jobs_in_hand(user: User):
 
 
 __all__ = [
+    "AGEING",
     "ACTIVE_STATES",
     "AMENDABLE",
     "CHANNELS",
@@ -61,4 +63,5 @@ __all__ = [
     "Job",
     "PartLine",
     "reconciliation",
+    "waiting_since",
 ]

@@ -40,10 +40,12 @@ class JobQueries:
             cls.fault,
             cls.preferred_time,
             cls.register_day,
+            cls.registered_at,
             cls.technician,
             cls.arrived_at,
             cls.dispatched_at,
             cls.finished_at,
+            cls.updated_at,
         )
 
     @classmethod

@@ -1,12 +1,13 @@
 """Service vouchers (服务凭证): the voucher page, its transitions, the manager's queues, print."""
 
 from flask import Blueprint, abort, make_response
+from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from models import Event, Job, RuleError, Signature, User
 from models.core.errors import N_
-from models.core.history import history
+from models.core.history import describe, history
 from models.service import AMENDABLE, SERVICE_TYPES, SIGNATURE_KINDS, STATES
 from views.common import field_or_raise, is_htmx, render, requires
 from views.filters import label
@@ -117,7 +118,8 @@ def dispatch(job_id):
                 raise
             field_or_raise(form, error)
         else:
-            return changed_answer(job)
+            done = gettext("%(number)s dispatched to %(tech)s.", number=job.number, tech=technician.full_name)
+            return changed_answer(job, message=done)
     if is_htmx():
         # From a list or the board: say what is wrong in a message, not a whole page.
         first = next((e for f in form for e in f.errors), None)
