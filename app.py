@@ -9,12 +9,13 @@ from flask_wtf.csrf import CSRFProtect
 from htmx_flask import Htmx
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from models import User, db, init_database
+from models import db, init_database
+from models.core.sessions import UserSession
 from views import BLUEPRINTS, filters
 from views.access import check_access, handle_errors
 from views.assets import init_assets
 from views.cli import register_commands
-from views.common import BoundedIntConverter
+from views.common import BoundedIntConverter, CleanInput
 
 # Security headers on every response. No inline script or style anywhere in the app,
 # so the policy needs no 'unsafe-inline'.
@@ -49,6 +50,9 @@ def create_app(test_config=None):
         # Behind a reverse proxy: how many proxies set X-Forwarded-For/-Proto (0: none). The
         # sign-in throttle needs each user's own address, not the proxy's.
         PROXY_COUNT=0,
+        # The host names this desk answers to, e.g. SERVICEDESK_TRUSTED_HOSTS='["desk.example.com"]':
+        # any other Host header is refused with 400 instead of being reflected in redirects.
+        TRUSTED_HOSTS=None,
     )
     # Deployments name these two without a prefix; SERVICEDESK_* overrides anything.
     for name in ("DATABASE_URL", "SECRET_KEY"):
@@ -64,6 +68,8 @@ def create_app(test_config=None):
     if app.config["PROXY_COUNT"]:
         count = int(app.config["PROXY_COUNT"])
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=count, x_proto=count, x_host=count)
+    # Outermost: every query argument and header is bounded and cleaned before anything reads it.
+    app.wsgi_app = CleanInput(app.wsgi_app)
 
     init_database(app.config["DATABASE_URL"], app.config["TIMEZONE"])
     _init_extensions(app)
@@ -84,7 +90,8 @@ def _init_extensions(app):
     login = LoginManager(app)
     login.login_view = "auth.login"
     login.login_message = None
-    login.user_loader(User.by_session_id)
+    # The cookie names a server-side session (its random token), not a user.
+    login.user_loader(UserSession.user_for)
 
     def select_locale():
         if current_user.is_authenticated and current_user.locale:

@@ -241,12 +241,15 @@ def _advance(rng, job, state, manager, clerk, tech):
             tech, _signature(job.contact_person or job.customer_name, job.id), "现场无法修复，带回检修"
         )
         return
+    signature, work = _signature(job.contact_person or job.customer_name, job.id), rng.choice(WORK)
+    arrived = now() - datetime.timedelta(minutes=rng.randint(25, 140))
+    # A service that took a while was registered and dispatched before the arrival.
+    Job.update(
+        registered_at=arrived - datetime.timedelta(minutes=20),
+        dispatched_at=arrived - datetime.timedelta(minutes=10),
+    ).where(Job.id == job.id).execute()
     job.finish(
-        tech,
-        _signature(job.contact_person or job.customer_name, job.id),
-        rng.choice(WORK),
-        arrived_at=now() - datetime.timedelta(minutes=rng.randint(25, 140)),
-        parts=[rng.choice(PARTS)] if rng.random() < 0.6 else [],
+        tech, signature, work, arrived_at=arrived, parts=[rng.choice(PARTS)] if rng.random() < 0.6 else []
     )
     if state == "done":
         return

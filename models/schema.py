@@ -29,6 +29,9 @@ def backup_sqlite(destination):
     """A consistent copy of the live SQLite database (online backup API; writers may continue)."""
     if is_postgres():
         raise RuntimeError("PostgreSQL: use pg_dump (see README).")
+    # A copy of every customer's file: readable by its owner only, created so from the start.
+    os.close(os.open(destination, os.O_WRONLY | os.O_CREAT, 0o600))
+    os.chmod(destination, 0o600)
     target = sqlite3.connect(destination)
     try:
         with db.connection_context():

@@ -61,7 +61,7 @@ def pytest_terminal_summary(terminalreporter):
         terminalreporter.section("reliability report (tests/results/reliability.json)")
         for name in report.NAMES:
             value = report.FIGURES.get(name)
-            terminalreporter.write_line(f"{name:<28}{'not run' if value is None else value:>12}")
+            terminalreporter.write_line(f"{name:<30}{'not run' if value is None else value:>12}")
 
 
 @pytest.fixture(scope="session")

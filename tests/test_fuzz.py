@@ -169,3 +169,97 @@ def _fuzz(client, form, errors, examples):
                 errors.append((form["action"], "refused but wrote"))
 
     return post
+
+
+# ---- every GET route: random query strings and headers ------------------------------------------
+
+QUERY_NAMES = [
+    "q", "since", "page", "day", "from", "to", "state", "type", "tech", "customer", "equipment",
+    "registered", "next", "subject", "due", "v", "end", "year", "month", "kind", "sort", "lang",
+]  # fmt: skip
+HEADERS = [
+    "HX-Request", "HX-Boosted", "HX-History-Restore-Request", "HX-Current-URL", "HX-Target",
+    "HX-Trigger", "HX-Trigger-Name", "Referer", "User-Agent", "Accept-Encoding", "Accept-Language",
+    "X-Forwarded-For", "X-Requested-With", "If-None-Match", "If-Modified-Since", "Range", "Host",
+]  # fmt: skip
+HOSTILE = st.sampled_from(
+    ["\x00", "a\x00b", "true", "false", "-1e20", "1e309", "9" * 30, "http://[", "//evil.example/x",
+     "/\\evil", "bytes=-1", "bytes=999999999-", "gzip;q=0", "localhost:99999", "[::1", "%00", "..%2f..",
+     "x" * 20_000, "\u202e\u0000", "ñ", "中文", "'; DROP TABLE job; --"]
+)  # fmt: skip
+HEADER_TEXT = st.one_of(
+    HOSTILE, st.text(alphabet=st.characters(max_codepoint=0x2FF, exclude_characters="\r\n"))
+)
+QUERY_TEXT = st.one_of(HOSTILE, TEXT)
+
+
+def _get_routes(app, world):
+    from flask import url_for
+    from werkzeug.routing import IntegerConverter
+
+    from views.common import route_action
+
+    for rule in app.url_map.iter_rules():
+        if "GET" not in rule.methods or rule.endpoint == "static":
+            continue
+        values = {
+            arg: world.get(arg, 1 if isinstance(rule._converters[arg], IntegerConverter) else "x")
+            for arg in rule.arguments
+        }
+        with app.test_request_context():
+            yield route_action(rule.endpoint, app), url_for(rule.endpoint, **values)
+
+
+def test_every_get_route_survives_random_query_strings_and_headers(app, client, auth, make, users, dbc):
+    from models.core import ROLES
+    from models.core.access import permission_map
+
+    job = make.job(state="done", tech="tech1")
+    world = {
+        "job_id": job.id,
+        "customer_id": job.customer_id,
+        "user_id": users["clerk"].id,
+        "signature_id": job.signatures_list()[0].id,
+        "name": "app.js",
+    }
+    allowed = permission_map()
+    by_role = {}
+    for action, url in _get_routes(app, world):
+        role = None if action is None else next((r for r in ROLES if r in allowed.get(action, ())), "admin")
+        by_role.setdefault(role, []).append(url)
+    errors, sent = [], {"query": 0, "headers": 0}
+    for role, urls in by_role.items():
+        auth.logout()
+        if role is not None:
+            auth.login({"technician": "tech1"}.get(role, role))
+        for url in urls:
+            _fuzz_get(client, url, errors, sent)()
+    report.add("query_params_fuzzed", sent["query"])
+    report.add("headers_fuzzed", sent["headers"])
+    report.add("get_fuzz_server_errors", len(errors))
+    assert len(by_role) >= 4 and sent["query"] > 200 and sent["headers"] > 200
+    assert errors == []
+
+
+def _fuzz_get(client, url, errors, sent):
+    @settings(
+        max_examples=5,
+        deadline=None,
+        derandomize=True,
+        database=None,
+        suppress_health_check=list(HealthCheck),
+    )
+    @given(
+        query=st.dictionaries(
+            st.one_of(st.sampled_from(QUERY_NAMES), st.text(max_size=8)), QUERY_TEXT, max_size=6
+        ),
+        headers=st.dictionaries(st.sampled_from(HEADERS), HEADER_TEXT, max_size=5),
+    )
+    def get(query, headers):
+        sent["query"] += len(query)
+        sent["headers"] += len(headers)
+        response = client.get(url, query_string=query, headers=headers)
+        if response.status_code >= 500:
+            errors.append((url, query, headers, response.status_code))
+
+    return get

@@ -1,10 +1,18 @@
 """The voucher page and the manager's queues: every step through the UI, by the right role."""
 
+import datetime
 import re
 
 import pytest
 
 from models import Event, Job, Signature
+from models.core import clock
+from views.records import to_local
+
+
+def _local(moment):
+    """A local time as a datetime-local field sends it."""
+    return moment.strftime("%Y-%m-%dT%H:%M")
 
 
 def _post(client, job, action, data=None, **kwargs):
@@ -36,15 +44,17 @@ def test_registered_to_filed_through_the_ui(client, auth, make, users, dbc):
     assert _post(client, job, "record", {"work_done": "x"}).status_code == 403  # paper is the office's
     auth.logout()
 
-    auth.login("clerk")  # back at the office: the signed paper voucher is entered
+    auth.login("clerk")  # back at the office, two hours later: the signed paper voucher is entered
+    clock().travel(datetime.timedelta(hours=2))
+    dispatched = to_local(job.dispatched_at)
     response = _post(
         client,
         job,
         "record",
         {
             "result": "finish",
-            "arrived_at": "2026-01-05T09:00",
-            "finished_at": "2026-01-05T10:30",
+            "arrived_at": _local(dispatched + datetime.timedelta(minutes=30)),
+            "finished_at": _local(dispatched + datetime.timedelta(minutes=90)),
             "work_done": "更换电容",
             "parts-0-name": "电容",
             "parts-0-quantity": "2",
@@ -55,7 +65,10 @@ def test_registered_to_filed_through_the_ui(client, auth, make, users, dbc):
     assert response.status_code == 303, response.get_data(as_text=True)
     job = Job.get_by_id(job.id)
     assert job.state == "done" and job.work_done == "更换电容"
-    assert job.arrived_at.hour == 1 and job.finished_at.hour == 2  # 09:00 / 10:30 Shanghai, stored UTC
+    assert to_local(job.arrived_at) == dispatched.replace(second=0, microsecond=0) + datetime.timedelta(
+        minutes=30
+    )
+    assert job.finished_at - job.arrived_at == datetime.timedelta(hours=1)  # typed in Shanghai, stored UTC
     assert Signature.get(Signature.subject_id == job.id).on_paper
     auth.logout()
 
@@ -118,7 +131,7 @@ def test_concurrent_dispatch_tells_the_loser_who_won(client, auth, make, users, 
         (
             {
                 "result": "finish",
-                "arrived_at": "2026-01-05T09:00",
+                "arrived_at": "+60",
                 "work_done": "",
                 "signer_name": "张",
                 "on_paper": "y",
@@ -128,8 +141,8 @@ def test_concurrent_dispatch_tells_the_loser_who_won(client, auth, make, users, 
         (
             {
                 "result": "finish",
-                "arrived_at": "2026-01-05T09:00",
-                "finished_at": "2026-01-05T08:00",
+                "arrived_at": "+60",
+                "finished_at": "+30",
                 "work_done": "x",
                 "signer_name": "张",
                 "on_paper": "y",
@@ -139,7 +152,7 @@ def test_concurrent_dispatch_tells_the_loser_who_won(client, auth, make, users, 
         (
             {
                 "result": "finish",
-                "arrived_at": "2026-01-05T09:00",
+                "arrived_at": "+60",
                 "work_done": "x",
                 "signer_name": "",
                 "on_paper": "y",
@@ -147,7 +160,7 @@ def test_concurrent_dispatch_tells_the_loser_who_won(client, auth, make, users, 
             "必填",
         ),
         (
-            {"result": "finish", "arrived_at": "2026-01-05T09:00", "work_done": "x", "signer_name": "张"},
+            {"result": "finish", "arrived_at": "+60", "work_done": "x", "signer_name": "张"},
             "必填",
         ),
         (
@@ -163,7 +176,7 @@ def test_concurrent_dispatch_tells_the_loser_who_won(client, auth, make, users, 
         (
             {
                 "result": "finish",
-                "arrived_at": "2026-01-05T09:00",
+                "arrived_at": "+60",
                 "work_done": "x",
                 "signer_name": "张",
                 "on_paper": "y",
@@ -176,6 +189,11 @@ def test_concurrent_dispatch_tells_the_loser_who_won(client, auth, make, users, 
 )
 def test_recording_errors_are_shown_next_to_the_field(client, auth, make, data, message, dbc):
     job = make.job(state="on_site")
+    clock().travel(datetime.timedelta(hours=3))  # entered at the office later on
+    dispatched = to_local(job.dispatched_at)
+    for name, value in list(data.items()):
+        if value.startswith("+"):  # minutes after the dispatch
+            data = {**data, name: _local(dispatched + datetime.timedelta(minutes=int(value[1:])))}
     auth.login("manager")
     response = _post(client, job, "record", data)
     assert response.status_code == 422

@@ -1,14 +1,12 @@
 """One gate for every request: who is signed in, what the route needs, what an error shows."""
 
-from urllib.parse import urlsplit
-
 from flask import current_app, make_response, redirect, render_template, request, url_for
 from flask_babel import gettext
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError
 
 from models import RuleError, can
-from views.common import error_response, is_htmx, route_action, toast_response
+from views.common import error_response, is_htmx, route_action, same_site_path, toast_response
 
 
 def check_access():
@@ -24,8 +22,7 @@ def check_access():
     if not current_user.is_authenticated:
         if getattr(request, "htmx", None):
             # Come back to the page the user was on, not to the fragment it asked for.
-            current = urlsplit(request.headers.get("HX-Current-URL", ""))
-            back = current.path if current.netloc == request.host and current.path else "/"
+            back = same_site_path(request.headers.get("HX-Current-URL")) or "/"
             response = make_response("", 401)
             response.headers["HX-Redirect"] = url_for("auth.login", next=back)
             return response

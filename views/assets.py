@@ -1,4 +1,9 @@
-"""Static files with fingerprinted URLs and long cache lifetimes; gzip for text responses."""
+"""Static files with fingerprinted URLs and long cache lifetimes; gzip for text responses.
+
+Hand-written rather than flask-compress: that library compresses every response again (or needs
+Flask-Caching for a cache keyed by a function); here a bundle is compressed once per version
+when it is built, and pages (small, different each time) are compressed on the way out.
+"""
 
 import gzip
 import hashlib
@@ -24,8 +29,10 @@ ONE_YEAR = 31_536_000
 FINGERPRINTED = ("static", "assets.serve")
 
 _lock = threading.Lock()
-_digests = {}
-_gzipped = {}
+# Both caches are keyed by the file alone and keep only its current version: nothing a client
+# sends (a made-up ?v=, say) adds an entry.
+_digests = {}  # path -> (mtime, digest)
+_gzipped = {}  # static path -> (ETag, gzipped body)
 
 
 def _digest(static_folder, filename):
@@ -34,12 +41,21 @@ def _digest(static_folder, filename):
         stamp = os.stat(path).st_mtime_ns
     except OSError:
         return None
-    key = (path, stamp)
     with _lock:
-        if key not in _digests:
-            with open(path, "rb") as fh:
-                _digests[key] = hashlib.sha256(fh.read()).hexdigest()[:12]
-        return _digests[key]
+        cached = _digests.get(path)
+    if cached and cached[0] == stamp:
+        return cached[1]
+    with open(path, "rb") as fh:
+        digest = hashlib.sha256(fh.read()).hexdigest()[:12]
+    with _lock:
+        _digests[path] = (stamp, digest)
+    return digest
+
+
+def cache_sizes():
+    """How many entries the asset caches hold (bounded by the number of files)."""
+    with _lock:
+        return len(_digests) + len(_gzipped) + len(_bundles)
 
 
 def init_assets(app):
@@ -55,7 +71,7 @@ def init_assets(app):
     @app.after_request
     def _cache_and_compress(response):
         if request.endpoint in FINGERPRINTED and response.status_code == 200:
-            if request.args.get("v"):
+            if request.args.get("v") and request.args.get("v") == _current_digest():
                 # The URL changes whenever the file does: cache it for a year.
                 response.cache_control.public = True
                 response.cache_control.max_age = ONE_YEAR
@@ -64,24 +80,39 @@ def init_assets(app):
         return _gzip(response)
 
 
+def _current_digest():
+    """The digest the URL of this request's file carries today (None if it has none)."""
+    if request.endpoint == "assets.serve":
+        name = request.view_args.get("name")
+        return bundle(current_app.static_folder, name)[1] if name in BUNDLES else None
+    return _digest(current_app.static_folder, request.view_args.get("filename", ""))
+
+
+def _accepts_gzip():
+    return "gzip" in request.headers.get("Accept-Encoding", "").lower()
+
+
 def _gzip(response):
     if (
         response.status_code != 200
         or response.mimetype not in COMPRESSIBLE
         or "Content-Encoding" in response.headers
-        or "gzip" not in request.headers.get("Accept-Encoding", "").lower()
+        or not _accepts_gzip()
     ):
         return response
-    static = request.endpoint in FINGERPRINTED
-    if static:
-        key = (request.path, request.args.get("v"), response.headers.get("ETag"))
+    if request.endpoint == "assets.serve":
+        return response  # bundles are compressed once when built (see serve)
+    if request.endpoint == "static":
+        path, etag = request.path, response.headers.get("ETag")
         with _lock:
-            body = _gzipped.get(key)
-        if body is None:
+            cached = _gzipped.get(path)
+        if cached and cached[0] == etag:
+            body = cached[1]
+        else:
             response.direct_passthrough = False
             body = gzip.compress(response.get_data(), 6)
             with _lock:
-                _gzipped[key] = body
+                _gzipped[path] = (etag, body)
     else:
         data = response.get_data()
         if len(data) < MIN_SIZE:
@@ -127,21 +158,27 @@ def _minify(filename, text):
 
 def bundle(static_folder, name):
     """(content, digest) of a bundle, rebuilt when one of its files changes."""
+    return _built(static_folder, name)[:2]
+
+
+def _built(static_folder, name):
+    """(content, digest, gzipped content) of a bundle: minified and compressed once per version."""
     paths = [os.path.join(static_folder, f) for f in BUNDLES[name]]
     stamp = tuple(os.stat(p).st_mtime_ns for p in paths)
     with _lock:
         cached = _bundles.get(name)
         if cached and cached[0] == stamp:
-            return cached[1], cached[2]
+            return cached[1:]
     parts = []
     for filename, path in zip(BUNDLES[name], paths, strict=True):
         with open(path, encoding="utf-8") as fh:
             parts.append(_minify(filename, fh.read()))
     content = ("\n;\n" if name.endswith(".js") else "\n").join(parts).encode("utf-8")
     digest = hashlib.sha256(content).hexdigest()[:12]
+    built = (content, digest, gzip.compress(content, 9))
     with _lock:
-        _bundles[name] = (stamp, content, digest)
-    return content, digest
+        _bundles[name] = (stamp, *built)
+    return built
 
 
 def bundle_url(name):
@@ -154,8 +191,12 @@ def serve(name):
     """A bundle of static files (public: the login page needs them too)."""
     if name not in BUNDLES:
         abort(404)
-    content, digest = bundle(current_app.static_folder, name)
-    response = make_response(content)
+    content, digest, gzipped = _built(current_app.static_folder, name)
+    compressed = _accepts_gzip()
+    response = make_response(gzipped if compressed else content)
     response.mimetype = MIMETYPES[os.path.splitext(name)[1]]
-    response.set_etag(digest)
+    response.vary.add("Accept-Encoding")
+    if compressed:
+        response.headers["Content-Encoding"] = "gzip"
+    response.set_etag(digest + ("-gz" if compressed else ""))
     return response.make_conditional(request)

@@ -1,6 +1,7 @@
 """What every blueprint shares: access marks, fragment rendering, rule errors as responses."""
 
 import re
+from urllib.parse import parse_qsl, urlencode, urlsplit
 
 from flask import current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext
@@ -12,6 +13,12 @@ from wtforms import SelectChoice
 from models.core import Conflict, Label
 
 CONTROL_CHARS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+# In a header value even a line break is out of place (a tab is allowed).
+HEADER_CONTROL_CHARS = re.compile(r"[\x00-\x08\x0a-\x1f\x7f]")
+MAX_QUERY_BYTES = 12_288  # of a query string as sent (percent-encoded)
+MAX_PARAMS = 50
+MAX_PARAM = 1000  # characters of one query argument (name or value)
+MAX_HEADER = 8192  # characters of one header value (gunicorn refuses longer lines anyway)
 
 # Database integers are 32-bit on PostgreSQL: anything outside is a typing error, not a 500.
 MAX_INT = 2**31 - 1
@@ -134,3 +141,59 @@ def text_arg(name, limit=100):
     """A text query argument, stripped, bounded, without control characters."""
     value = (request.args.get(name) or "").strip()[:limit]
     return CONTROL_CHARS.sub("", value)
+
+
+class CleanInput:
+    """WSGI middleware, the one place where query strings and headers are bounded and cleaned
+    before anything reads them: at most MAX_PARAMS arguments of MAX_PARAM characters, headers
+    of MAX_HEADER characters, no control characters (PostgreSQL cannot store NUL; nobody
+    types them). Everything downstream (views, Flask-Login, htmx-flask, ProxyFix) sees only
+    the cleaned values."""
+
+    def __init__(self, wsgi_app):
+        self.wsgi_app = wsgi_app
+
+    def __call__(self, environ, start_response):
+        clean_environ(environ)
+        return self.wsgi_app(environ, start_response)
+
+
+def clean_environ(environ):
+    query = environ.get("QUERY_STRING", "")
+    if query:
+        environ["QUERY_STRING"] = clean_query(query)
+    for key, value in list(environ.items()):
+        if key.startswith("HTTP_") and isinstance(value, str):
+            if len(value) > MAX_HEADER or HEADER_CONTROL_CHARS.search(value):
+                environ[key] = HEADER_CONTROL_CHARS.sub("", value[:MAX_HEADER])
+    return environ
+
+
+def clean_query(query):
+    """A WSGI query string (bytes as latin-1) as a bounded one without control characters;
+    returned unchanged when it is clean already."""
+    raw = query[:MAX_QUERY_BYTES]
+    # percent-escapes and raw bytes alike become one latin-1 character per byte, then UTF-8
+    pairs = parse_qsl(raw, keep_blank_values=True, encoding="latin-1", errors="replace")
+    cleaned, changed = [], len(raw) < len(query) or len(pairs) > MAX_PARAMS
+    for pair in pairs[:MAX_PARAMS]:
+        name, value = (part.encode("latin-1", "replace").decode("utf-8", "replace") for part in pair)
+        tidy = (CONTROL_CHARS.sub("", name[:MAX_PARAM]), CONTROL_CHARS.sub("", value[:MAX_PARAM]))
+        changed = changed or tidy != (name, value) or "\ufffd" in name + value
+        cleaned.append(tidy)
+    return urlencode(cleaned) if changed else query
+
+
+def same_site_path(url):
+    """The path of ``url`` when it points into this site (as a header such as HX-Current-URL
+    says), else None; a malformed URL is None too, never an error."""
+    try:
+        parts = urlsplit(url or "")
+    except ValueError:
+        return None
+    if parts.netloc and parts.netloc != request.host:
+        return None
+    path = parts.path
+    if not path.startswith("/") or path.startswith("//") or "\\" in path:
+        return None
+    return path + (f"?{parts.query}" if parts.query else "")

@@ -35,12 +35,24 @@ from models.core.events import SUBJECTS, Event, Subject, register_subject, subje
 from models.core.guards import register_guard
 from models.core.idempotency import IdempotencyKey, once
 from models.core.numbering import Sequence, next_number
+from models.core.sessions import UserSession
 from models.core.settings import SETTINGS, Setting, SettingSpec, register_settings
 from models.core.signing import Signature, Signed, check_png, sign_also
-from models.core.users import LoginAttempt, User
+from models.core.users import LoginAttempt, Throttle, User
 from models.core.workflow import StatefulModel, Transition, follow_step, guard_step, plain
 
-CORE_MODELS = [User, LoginAttempt, Event, Permission, Sequence, Setting, Signature, IdempotencyKey]
+CORE_MODELS = [
+    User,
+    LoginAttempt,
+    Throttle,
+    UserSession,
+    Event,
+    Permission,
+    Sequence,
+    Setting,
+    Signature,
+    IdempotencyKey,
+]
 
 __all__ = [
     "ACTIONS",
@@ -70,8 +82,10 @@ __all__ = [
     "Signed",
     "StatefulModel",
     "Subject",
+    "Throttle",
     "Transition",
     "User",
+    "UserSession",
     "can",
     "check_png",
     "clock",

@@ -1,6 +1,7 @@
 """The one database handle, the base model and the field types every record uses."""
 
 import json
+import os
 from urllib.parse import unquote, urlparse
 
 from peewee import DatabaseProxy, IntegerField, Model, PostgresqlDatabase, SqliteDatabase, TextField
@@ -38,11 +39,22 @@ def make_database(url, timezone="Asia/Shanghai"):
         # Every write transaction takes the write lock up front (BEGIN IMMEDIATE): a
         # transaction that read first and wrote later could otherwise fail with
         # "database is locked" instead of waiting for the busy timeout.
-        database = SqliteDatabase(
-            url.removeprefix("sqlite:///"), pragmas=SQLITE_PRAGMAS, lock_type="IMMEDIATE"
-        )
+        path = url.removeprefix("sqlite:///")
+        _create_private(path)
+        database = SqliteDatabase(path, pragmas=SQLITE_PRAGMAS, lock_type="IMMEDIATE")
     database.clock = Clock(timezone)
     return database
+
+
+def _create_private(path):
+    """A new SQLite file is readable by its owner only (0600: it holds every customer's file);
+    SQLite gives its -wal and -shm files the same mode. An existing file keeps its mode."""
+    if not path or path == ":memory:" or path.startswith("file:") or os.path.exists(path):
+        return
+    try:
+        os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
+    except FileExistsError:  # another process created it a moment ago
+        pass
 
 
 def init_database(url, timezone="Asia/Shanghai"):

@@ -1,8 +1,10 @@
 """Signatures on records: who signed, when, a checked image, and the hash of what they signed.
 
-A record that can be signed declares its signed content (``signed_content()``); the hash
-stored with each signature proves later whether the record still reads as it was signed,
-and the record's amendment events say exactly what changed since.
+A record that can be signed declares its signed content (``signed_content(version)``); the
+hash stored with each signature proves later whether the record still reads as it was signed,
+and the record's amendment events say exactly what changed since. The content is versioned:
+when a record comes to cover more fields, new signatures hash the new version and older
+signatures are still checked against the version they were given over.
 """
 
 import hashlib
@@ -35,6 +37,7 @@ class Signature(BaseModel):
     image = BlobField(null=True)
     on_paper = BooleanField(default=False)
     content_hash = CharField(max_length=64)
+    content_version = IntegerField(default=1)
     captured_by = ForeignKeyField(User, backref="+", lazy_load=False)
 
     class Meta:
@@ -106,23 +109,25 @@ def sign_also(subject, extra):
 
 
 class Signed:
-    """A record that can be signed: declares ``signed_content()``; signatures are kept per
-    record with the hash of that content at the moment of signing."""
+    """A record that can be signed: declares ``signed_content(version)``; signatures are kept
+    per record with the hash of that content, and its version, at the moment of signing."""
 
     SIGNATURE_KINDS: dict = {}
+    CONTENT_VERSION = 1  # what new signatures cover; older ones keep their own
 
-    def signed_content(self):
+    def signed_content(self, version=None):
         raise NotImplementedError
 
-    def full_content(self):
-        """The record's signed content with what other domains add to it."""
-        content = dict(self.signed_content())
+    def full_content(self, version=None):
+        """The record's signed content (of ``version``, default the current one) with what
+        other domains add to it."""
+        content = dict(self.signed_content(version or self.CONTENT_VERSION))
         for extra in SIGNED_EXTRAS.get(self.subject, ()):
             content.update(extra(self))
         return content
 
-    def content_hash(self):
-        payload = json.dumps(self.full_content(), ensure_ascii=False, sort_keys=True, default=str)
+    def content_hash(self, version=None):
+        payload = json.dumps(self.full_content(version), ensure_ascii=False, sort_keys=True, default=str)
         return hashlib.sha256(payload.encode("utf-8")).hexdigest()
 
     def signatures(self):
@@ -150,16 +155,19 @@ class Signed:
             signer_name=name[:60],
             image=image,
             on_paper=bool(on_paper),
-            content_hash=self.content_hash(),
+            content_hash=self.content_hash(self.CONTENT_VERSION),
+            content_version=self.CONTENT_VERSION,
             captured_by=by,
         )
 
     def signature_matches(self, signature):
         """Does the record still read exactly as it did when this signature was given?"""
-        return signature.content_hash == self.content_hash()
+        return signature.content_hash == self.content_hash(signature.content_version)
 
     def amended_after(self, signature):
         """The amendment events made after this signature (who, when, why, old -> new)."""
-        return [
-            event for event in Event.of(self).where(Event.action == "amend", Event.at >= signature.signed_at)
-        ]
+        return list(Event.of(self).where(Event.action == "amend", Event.at >= signature.signed_at))
+
+    def signature_checks(self):
+        """(signature, still matches, amendment events after it) for each signature."""
+        return [(s, self.signature_matches(s), self.amended_after(s)) for s in self.signatures()]

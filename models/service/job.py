@@ -26,11 +26,15 @@ from models.core import (
     Event,
     Label,
     RuleError,
+    Setting,
+    Signature,
     Signed,
     StatefulModel,
     Transition,
     User,
+    clock,
     db,
+    guard_step,
     may,
     next_number,
     now,
@@ -77,6 +81,9 @@ class Job(JobQueries, Signed, StatefulModel):
     AMEND_STATES = AMEND_STATES
     AMEND_PERMISSION = "job.amend"
     SIGNATURE_KINDS = SIGNATURE_KINDS
+    # 2: the contact person, purchase date and place, the times of registration and dispatch
+    # and the carry-back are covered too (everything the voucher shows the customer signing for).
+    CONTENT_VERSION = 2
 
     number = CharField(max_length=20, unique=True)
     year = IntegerField()
@@ -367,7 +374,6 @@ class Job(JobQueries, Signed, StatefulModel):
             raise RuleError(N_("Describe the work done."), field="work_done")
         end = (finished_at or now()) if finishing else now()
         arrived_at = arrived_at or self.arrived_at or end
-        _check_times(arrived_at, end)
         signer, image, on_paper = checked_signature(signature)
         if image is None and not action.startswith("paper_"):
             raise RuleError(N_("The customer's signature is missing."), field="signature")
@@ -390,10 +396,29 @@ class Job(JobQueries, Signed, StatefulModel):
         return self.reload()
 
     def countersign(self, by, version=None, note=""):
-        """The manager countersigns the completed voucher (核签)."""
+        """The manager countersigns the completed voucher (核签): somebody other than whoever
+        recorded its service (finished it, carried the item back, entered the paper voucher),
+        unless the settings allow it for a department of one; the history then says so."""
+        data = {"own_work": True} if by.id in self.recorded_by() else None
         return self.apply(
-            "countersign", by, version, note=note, countersigned_at=now(), countersigned_by=by.id
+            "countersign",
+            by,
+            version,
+            note=note,
+            data=data,
+            countersigned_at=now(),
+            countersigned_by=by.id,
         )
+
+    def recorded_by(self):
+        """Ids of the users who recorded this voucher's service: whoever took a customer's
+        signature on it, on the screen or from the paper voucher."""
+        return {
+            row.captured_by_id
+            for row in Signature.select(Signature.captured_by).where(
+                Signature.subject == self.subject, Signature.subject_id == self.id
+            )
+        }
 
     def file(self, by, version=None):
         """File the voucher (归档) and close its register line (注销)."""
@@ -415,23 +440,19 @@ class Job(JobQueries, Signed, StatefulModel):
         return self.change(by, reason, version, **changes)
 
     def before(self, action, current, changes):
-        if action != "amend":
-            return
-        for name in ("arrived_at", "finished_at"):
-            if name in changes and changes[name] is None and getattr(current, name) is not None:
-                raise RuleError(N_("A signed voucher keeps its service times."), field=name)
-        if "arrived_at" in changes or "finished_at" in changes:
-            _check_times(
-                changes.get("arrived_at", current.arrived_at) or now(),
-                changes.get("finished_at", current.finished_at) or now(),
-            )
+        if action == "amend":
+            for name in ("arrived_at", "finished_at"):
+                if name in changes and changes[name] is None and getattr(current, name) is not None:
+                    raise RuleError(N_("A signed voucher keeps its service times."), field=name)
+        plausible_times(current, changes)
 
     # ---- what a signature covers --------------------------------------------------------
 
-    def signed_content(self):
-        """What a customer's signature covers: the voucher as it stands."""
+    def signed_content(self, version=None):
+        """What a customer's signature covers: the voucher as it stands (as ``version``
+        defined it: signatures given before version 2 did not cover the contact person)."""
         parts = [(p.name, p.quantity) for p in self.parts.order_by(PartLine.id)]
-        return {
+        content = {
             "number": self.number,
             "customer": self.customer_name,
             "phone": self.phone,
@@ -440,11 +461,22 @@ class Job(JobQueries, Signed, StatefulModel):
             "fault": self.fault,
             "type": self.service_type,
             "technician": self.technician_id,
-            "arrived_at": self.arrived_at.isoformat() if self.arrived_at else None,
-            "finished_at": self.finished_at.isoformat() if self.finished_at else None,
+            "arrived_at": _iso(self.arrived_at),
+            "finished_at": _iso(self.finished_at),
             "work_done": self.work_done,
             "parts": parts,
         }
+        if (version or self.CONTENT_VERSION) >= 2:
+            content.update(
+                {
+                    "contact": self.contact_person,
+                    "purchased": [_iso(self.purchase_date), self.purchase_place],
+                    "registered_at": _iso(self.registered_at),
+                    "dispatched_at": _iso(self.dispatched_at),
+                    "carried_back": self.carried_back,
+                }
+            )
+        return content
 
     def signatures_list(self):
         return list(self.signatures())
@@ -459,8 +491,74 @@ class PartLine(BaseModel):
     quantity = IntegerField(default=1)
 
 
-def _check_times(arrived_at, finished_at):
-    if finished_at < arrived_at:
-        raise RuleError(N_("The service cannot end before it started."), field="finished_at")
-    if finished_at > now() + datetime.timedelta(minutes=10):
-        raise RuleError(N_("The service end time is in the future."), field="finished_at")
+def _iso(value):
+    return value.isoformat() if value is not None else None
+
+
+# A phone's or a PC's clock may run a little ahead of the server's.
+CLOCK_SKEW = datetime.timedelta(minutes=5)
+# A voucher's times in the order they happen (Art. 7, 8, 10), with their names.
+TIMES = {
+    "registered_at": N_("Registered"),
+    "dispatched_at": N_("Dispatched at"),
+    "arrived_at": N_("Arrived at"),
+    "finished_at": N_("Finished at"),
+}
+
+
+def _local(value):
+    return clock().to_local(value).strftime("%Y-%m-%d %H:%M")
+
+
+def plausible_times(current, changes):
+    """registered <= dispatched <= arrived <= finished <= now (+ a little clock skew), for each
+    time this step sets (a time it leaves as stored is not judged again). Refused next to
+    the field."""
+    order = list(TIMES)
+    values = {name: changes.get(name, getattr(current, name)) for name in order}
+    latest = now() + CLOCK_SKEW
+    for i, name in enumerate(order):
+        value = changes.get(name)
+        if value is None or value == getattr(current, name):
+            continue
+        if value > latest:
+            if name == "finished_at":
+                raise RuleError(N_("The service end time is in the future."), field=name)
+            raise RuleError(N_("%(time)s cannot be in the future."), field=name, time=Label(TIMES[name]))
+        earlier = next((n for n in reversed(order[:i]) if values[n] is not None), None)
+        if earlier is not None and value < values[earlier]:
+            if (name, earlier) == ("finished_at", "arrived_at"):
+                raise RuleError(N_("The service cannot end before it started."), field=name)
+            raise RuleError(
+                N_("%(time)s cannot be earlier than %(other)s (%(when)s)."),
+                field=name,
+                time=Label(TIMES[name]),
+                other=Label(TIMES[earlier]),
+                when=_local(values[earlier]),
+            )
+        later = next((n for n in order[i + 1 :] if values[n] is not None), None)
+        if later is not None and value > values[later]:
+            if (name, later) == ("arrived_at", "finished_at"):
+                raise RuleError(N_("The service cannot end before it started."), field="finished_at")
+            raise RuleError(
+                N_("%(time)s cannot be later than %(other)s (%(when)s)."),
+                field=name,
+                time=Label(TIMES[name]),
+                other=Label(TIMES[later]),
+                when=_local(values[later]),
+            )
+
+
+def _separate_duties(job, by):
+    """Countersigning is refused to whoever recorded the service, unless the settings allow
+    it (a one-person department). Runs inside the step's transaction, on the locked row."""
+    if by.id in job.recorded_by() and not Setting.get_value("countersign_own_work"):
+        raise RuleError(
+            N_(
+                "You recorded the service on this voucher yourself: somebody else countersigns it "
+                "(separation of duties)."
+            )
+        )
+
+
+guard_step("job", "countersign", _separate_duties)

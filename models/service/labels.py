@@ -62,8 +62,11 @@ EVENT_WORDS = {
 
 
 def event_phrase(event):
-    """A re-dispatch names both technicians; a type changed at registration says so."""
+    """A re-dispatch names both technicians; a type changed at registration says so; a
+    countersign by whoever recorded the service says that the settings allowed it."""
     data = event.data if isinstance(event.data, dict) else {}
+    if event.action == "countersign" and data.get("own_work"):
+        return N_("countersigned the service they recorded themselves (allowed by the settings)")
     if event.action == "dispatch" and data.get("from_technician"):
         return N_("re-dispatched %(from_technician)s → %(technician)s")
     if event.action == "register" and data.get("type"):
@@ -122,6 +125,16 @@ register_settings(
             "lines",
             "更换配件\n清洁保养\n调试校准\n软件升级\n检查无故障",
             N_("Quick picks for work done (one per line)"),
+        ),
+        SettingSpec(
+            "countersign_own_work",
+            "bool",
+            False,
+            N_("Allow countersigning a service one recorded oneself (a one-person department)"),
+            hint=N_(
+                "Otherwise somebody other than who finished the job or entered its paper voucher "
+                "countersigns it."
+            ),
         ),
     ],
     section=N_("Service work"),

@@ -1,4 +1,4 @@
-"""Sign in, sign out, own password and language."""
+"""Sign in, sign out, own sessions, own password and language."""
 
 from urllib.parse import urlsplit
 
@@ -7,14 +7,16 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_user, logout_user
 
 from models import RuleError
+from models.core.sessions import UserSession
 from models.core.users import LOCALES, LoginAttempt
 from views.auth.forms import LanguageForm, LoginForm, PasswordForm
-from views.common import form_error, public, render, requires
+from views.common import form_error, public, render, requires, see_other
 from views.forms import EmptyForm
 from views.shell import nav
 
 bp = Blueprint("auth", __name__)
 nav("auth.password", _l("My password"), "profile.edit", order=90)
+nav("auth.sessions", _l("My sessions"), "profile.edit", order=91)
 
 
 def _safe_next(target):
@@ -30,6 +32,10 @@ def _safe_next(target):
     return target
 
 
+def _address():
+    return request.remote_addr or "-"
+
+
 @bp.route("/login", methods=["GET", "POST"])
 @public
 def login():
@@ -39,17 +45,15 @@ def login():
     form = LoginForm(next=request.args.get("next", ""))
     if form.validate_on_submit():
         try:
-            user = LoginAttempt.authenticate(
-                form.username.data, form.password.data, request.remote_addr or "-"
-            )
+            user = LoginAttempt.authenticate(form.username.data, form.password.data, _address())
         except RuleError as error:
             form_error(form, error)
         else:
             lang = session.get("lang")
-            session.clear()  # a fresh session at sign-in
+            session.clear()  # a fresh cookie (and CSRF token) at sign-in
             if lang and not user.locale:
                 user.set_locale(lang)
-            login_user(user)
+            login_user(UserSession.begin(user, _address(), request.user_agent.string))
             target = _safe_next(form.next.data) or url_for("main.home")
             if request.htmx:
                 # A whole new page: the session (and its CSRF token) changed at sign-in.
@@ -62,8 +66,9 @@ def login():
 @bp.post("/logout")
 @requires("home.view")
 def logout():
-    """Sign out and end the session."""
+    """Sign out and end the session, on the server too: a copy of the cookie stops working."""
     if EmptyForm().validate_on_submit():
+        current_user.current_session.end(by=current_user)
         logout_user()
         session.clear()
     return redirect(url_for("auth.login"), 303)
@@ -72,22 +77,49 @@ def logout():
 @bp.route("/password", methods=["GET", "POST"])
 @requires("profile.edit")
 def password():
-    """Change one's own password."""
+    """Change one's own password (every other session ends)."""
     form = PasswordForm()
     if form.validate_on_submit():
-        if not current_user.check_password(form.current.data):
-            form.current.errors.append(_l("The current password is wrong."))
+        user = current_user._get_current_object()
+        try:
+            user.confirm_password(form.current.data)
+            user.change_password(form.password.data, by=user, keep_session=user.current_session)
+        except RuleError as error:
+            form_error(form, error)
         else:
-            user = current_user._get_current_object()
-            try:
-                user.change_password(form.password.data, by=user)
-            except RuleError as error:
-                form_error(form, error)
-            else:
-                login_user(user)  # the session token changed: keep this session
-                return render("auth/password.html", form=PasswordForm(formdata=None), saved=True)
+            return render("auth/password.html", form=PasswordForm(formdata=None), saved=True)
     status = 422 if form.errors or form.form_errors else 200
     return render("auth/password.html", form=form, status=status)
+
+
+@bp.get("/account/sessions")
+@requires("profile.edit")
+def sessions():
+    """The places the user is signed in: this browser and any other, each to be ended."""
+    return render(
+        "auth/sessions.html",
+        sessions=list(UserSession.active_for(current_user)),
+        current=current_user.current_session.id,
+        form=EmptyForm(),
+    )
+
+
+@bp.post("/account/sessions/<int:session_id>/end")
+@requires("profile.edit")
+def end_session(session_id):
+    """End one of the user's other sessions."""
+    if EmptyForm().validate_on_submit():
+        UserSession.end_one(current_user, session_id, by=current_user, current=current_user.current_session)
+    return see_other("auth.sessions")
+
+
+@bp.post("/account/sessions/end-others")
+@requires("profile.edit")
+def end_other_sessions():
+    """End every session of the user but this one."""
+    if EmptyForm().validate_on_submit():
+        UserSession.end_others(current_user, keep=current_user.current_session, by=current_user)
+    return see_other("auth.sessions")
 
 
 @bp.post("/lang/<locale>")

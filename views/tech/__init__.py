@@ -1,5 +1,6 @@
 """The technician's phone screens: own jobs kept live, one job on site, the customer's signature."""
 
+import re
 import uuid
 
 from flask import Blueprint, redirect, url_for
@@ -8,6 +9,7 @@ from flask_login import current_user
 
 from models import Event, Job, RuleError, Setting, User
 from models.core import IdempotencyKey, may, today
+from models.core.errors import N_
 from models.core.history import history
 from models.service import SIGNATURE_KINDS
 from views.common import choices, field_or_raise, is_htmx, render, requires, see_other
@@ -18,6 +20,8 @@ from views.vouchers import load_job
 from views.vouchers.forms import RESULTS
 
 bp = Blueprint("tech", __name__, url_prefix="/tech")
+# What the page puts in a finish form's idempotency key (uuid4().hex); anything else is a damaged form.
+KEY = re.compile(r"[0-9A-Za-z_-]{1,64}")
 nav("tech.jobs", _l("My jobs"), "tech.jobs", order=10)
 
 
@@ -116,6 +120,9 @@ def finish(job_id):
     """Finish (or carry back) with the customer's drawn signature; a resent form acts once."""
     job = load_job(job_id)
     form = _finish_form(job)
+    if form.key.data and not KEY.fullmatch(form.key.data):
+        # read before the form is validated: a key the page never made is refused at once
+        raise RuleError(N_("This form is damaged. Reload the page."))
     if form.key.data and IdempotencyKey.seen(form.key.data, current_user, job):
         # This very form was carried out already (the answer was lost on the way back).
         return see_other("tech.job", job_id=job.id)

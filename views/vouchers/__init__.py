@@ -43,6 +43,11 @@ def load_job(job_id):
     return record_or_404(Job.with_people(), job_id, "job.view")
 
 
+def signature_checks(job):
+    """(signature, still matches, amendments after it in words) for each of the job's signatures."""
+    return [(sig, ok, describe(events, current_user)) for sig, ok, events in job.signature_checks()]
+
+
 def _page(job, status=200, **forms):
     actions = job.allowed_actions(current_user)
     context = {
@@ -50,6 +55,7 @@ def _page(job, status=200, **forms):
         "history": history(job, current_user),
         "parts": list(job.parts),
         "signatures": job.signatures_list(),
+        "checks": signature_checks(job),
         "signature_kinds": SIGNATURE_KINDS,
         "actions": actions,
         "dispatch_form": forms.get("dispatch_form") or DispatchForm.for_job(job, formdata=None),
@@ -78,7 +84,7 @@ def print_voucher(job_id):
         parts=list(job.parts),
         signatures=job.signatures_list(),
         signature_kinds=SIGNATURE_KINDS,
-        history=[e for e in history(job, current_user) if e.action == "amend"],
+        checks=signature_checks(job),
     )
 
 
