@@ -124,6 +124,7 @@ def new():
     channel = text_arg("channel", 12)
     if channel in CHANNELS:
         form.channel.data = channel
+    form.said.data = text_arg("said", 2000) or None  # prefilled from a survey answer
     job = None
     if int_arg("job"):
         found = Job.with_people().where(Job.id == int_arg("job")).first()
