@@ -29,6 +29,7 @@ from models.customers import Contract, ContractEquipment, Customer, CustomerPhon
 from models.materials import MODELS as MATERIAL_MODELS
 from models.money import MODELS as MONEY_MODELS
 from models.service import Job, PartLine
+from models.surveys import MODELS as SURVEY_MODELS
 from models.trips import MODELS as TRIP_MODELS
 
 ALL_MODELS = [
@@ -43,6 +44,7 @@ ALL_MODELS = [
     Complaint,
     ComplaintJob,
     *MONEY_MODELS,
+    *SURVEY_MODELS,
     *TRIP_MODELS,
     *MATERIAL_MODELS,
 ]

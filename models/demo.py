@@ -11,8 +11,9 @@ from models.core import Event, User, db, now, today
 from models.customers import Contract, Customer, Equipment
 from models.materials import demo as materials_demo
 from models.money import demo as money_demo
-from models.trips import demo as trips_demo
 from models.service import Job
+from models.surveys import demo as surveys_demo
+from models.trips import demo as trips_demo
 
 DEMO_PASSWORD = "demo1234"
 
@@ -207,6 +208,7 @@ def load_demo(seed=7):
             Job.update(register_day=when, registered_at=now() - datetime.timedelta(days=back)).where(
                 Job.id == job.id
             ).execute()
+        surveys_demo.load_demo(users)
 
 
 def _equipment(rng, clerk, customer, day, n):

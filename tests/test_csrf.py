@@ -15,7 +15,9 @@ USERNAMES = {"technician": "tech1"}
 def _world(make, users):
     """Real records for every kind of URL argument, so a refused request could have written."""
     job = make.job(state="done", tech="tech1")
+    survey = _survey_world(make, users, job)
     return {
+        **survey,
         "job_id": job.id,
         "customer_id": job.customer_id,
         "user_id": users["clerk"].id,
@@ -23,6 +25,32 @@ def _world(make, users):
         "action": "intake.register",
         "role": "finance",
         "locale": "en",
+    }
+
+
+def _survey_world(make, users, job):
+    """A questionnaire in use, a link for the job, an answer with a suggestion, a campaign."""
+    from models.surveys import Answer, Campaign, Questionnaire, Suggestion, SurveyRequest
+
+    admin, clerk = users["admin"], users["clerk"]
+    questionnaire = Questionnaire.start(admin, "回访问卷")
+    question = questionnaire.add_question(admin, "text", "建议", "service")
+    version = questionnaire.publish(admin)
+    raw, _ = SurveyRequest.for_job(job, clerk, lambda r: r.issue_link(clerk, "message"))
+    values = {question.id: ("希望更快", "suggestion")}
+    answer = SurveyRequest.for_job(
+        make.job(state="filed"), clerk, lambda r: Answer.record(r, version, values, "phone", by=clerk)
+    )
+    campaign = Campaign.start_adhoc(clerk, "调查", questionnaire, job.register_day, job.register_day)
+    return {
+        "token": raw,
+        "questionnaire_id": questionnaire.id,
+        "question_id": question.id,
+        "version_id": version.id,
+        "request_id": SurveyRequest.followup_of(job).id,
+        "answer_id": answer.id,
+        "suggestion_id": Suggestion.get().id,
+        "campaign_id": campaign.id,
     }
 
 

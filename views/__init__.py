@@ -12,6 +12,9 @@ from views.main import bp as main_bp
 from views.materials import bp as materials_bp
 from views.money import bp as money_bp
 from views.register import bp as register_bp
+from views.surveys import bp as surveys_bp
+from views.surveys.guidelines import bp as guidelines_bp
+from views.surveys.public import bp as answer_bp
 from views.tech import bp as tech_bp
 from views.trips import bp as trips_bp
 from views.vouchers import bp as vouchers_bp
@@ -29,6 +32,9 @@ BLUEPRINTS = [
     money_bp,
     trips_bp,
     materials_bp,
+    surveys_bp,
+    answer_bp,
+    guidelines_bp,
     tech_bp,
     dashboard_bp,
     assets_bp,
