@@ -116,3 +116,40 @@
     });
   }
 })();
+
+// A technician's drafts (tech.js keeps them in localStorage under "tech-draft:") hold customers'
+// names and work text: they leave the phone when its user signs out, and when somebody else
+// signs in on it. The same technician signing in again (an ended session) keeps them.
+(function () {
+  "use strict";
+  var PREFIX = "tech-draft:";
+  var OWNER = "tech-draft-owner";
+
+  function store() {
+    try { return window.localStorage; } catch (e) { return null; }
+  }
+
+  function clearDrafts(ls) {
+    for (var i = ls.length - 1; i >= 0; i--) {
+      var name = ls.key(i);
+      if (name && name.indexOf(PREFIX) === 0) { ls.removeItem(name); }
+    }
+  }
+
+  document.addEventListener("submit", function (event) {
+    var form = event.target;
+    var ls = store();
+    if (!ls || !form.matches) { return; }
+    if (form.matches("form[action$='/logout']")) {
+      clearDrafts(ls);
+      ls.removeItem(OWNER);
+    } else if (form.matches("#login-form")) {
+      var field = form.querySelector("input[name=username]");
+      var who = field ? field.value.trim().toLowerCase() : "";
+      if (ls.getItem(OWNER) !== who) {
+        clearDrafts(ls);
+        try { ls.setItem(OWNER, who); } catch (e) { /* storage full: nothing kept anyway */ }
+      }
+    }
+  }, true);
+})();
