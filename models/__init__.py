@@ -25,9 +25,10 @@ from models.core import (
     may,
     require,
 )
-from models.customers import Contract, ContractEquipment, Customer, CustomerPhone, Equipment
+from models.customers import Contract, ContractEquipment, Customer, CustomerPhone, Equipment, ProductModel
 from models.materials import MODELS as MATERIAL_MODELS
 from models.money import MODELS as MONEY_MODELS
+from models.service import MODELS as SERVICE_MODELS
 from models.service import Job, PartLine
 from models.surveys import MODELS as SURVEY_MODELS
 from models.trips import MODELS as TRIP_MODELS
@@ -39,14 +40,14 @@ ALL_MODELS = [
     Equipment,
     Contract,
     ContractEquipment,
-    Job,
-    PartLine,
+    ProductModel,
+    *SERVICE_MODELS,
     Complaint,
     ComplaintJob,
     *MONEY_MODELS,
-    *SURVEY_MODELS,
     *TRIP_MODELS,
     *MATERIAL_MODELS,
+    *SURVEY_MODELS,
 ]
 
 __all__ = [

@@ -1,8 +1,19 @@
 """Customer files (客户资料袋): customers, their phones, equipment and maintenance contracts."""
 
+import calendar
+import datetime
 import re
 
-from peewee import CharField, DateField, DateTimeField, ForeignKeyField, IntegrityError, TextField, fn
+from peewee import (
+    CharField,
+    DateField,
+    DateTimeField,
+    ForeignKeyField,
+    IntegerField,
+    IntegrityError,
+    TextField,
+    fn,
+)
 
 from models.core import (
     N_,
@@ -24,6 +35,7 @@ COVERAGE_LABELS = {
     "contract": N_("Under contract"),
     "warranty": N_("In warranty"),
     "none": N_("Out of warranty"),
+    "unknown": N_("Warranty unknown"),
 }
 
 
@@ -46,8 +58,33 @@ class Customer(BaseModel):
         return CUSTOMER_KINDS.get(self.kind, self.kind)
 
     @classmethod
-    def register(cls, by, name, kind="company", contact_person="", address="", phones=(), notes=""):
-        """Open a new customer file with at least one phone number."""
+    def with_phones(cls, numbers, exclude=None):
+        """Customers on file with any of these phone numbers (compared as digits)."""
+        digits = [phone_digits(n) for n in numbers if len(phone_digits(n)) >= 5]
+        if not digits:
+            return []
+        query = cls.select().join(CustomerPhone).where(CustomerPhone.digits.in_(digits))
+        if exclude is not None:
+            query = query.where(cls.id != exclude)
+        return list(query.distinct().order_by(cls.name))
+
+    @classmethod
+    def register(
+        cls,
+        by,
+        name,
+        kind="company",
+        contact_person="",
+        address="",
+        phones=(),
+        notes="",
+        confirm_duplicate=False,
+    ):
+        """Open a new customer file with at least one phone number and the address (Art. 7).
+
+        A phone number already on another file is refused unless the clerk confirms that this
+        is a different customer: the same caller is not filed twice by accident.
+        """
         require(by, "customers.edit")
         name = (name or "").strip()
         if not name:
@@ -55,6 +92,18 @@ class Customer(BaseModel):
         numbers = [p.strip() for p in phones if p and p.strip()]
         if not numbers:
             raise RuleError(N_("A customer needs at least one phone number."), field="phone")
+        if not (address or "").strip():
+            raise RuleError(N_("Enter the address: the technician goes there."), field="address")
+        same = cls.with_phones(numbers)
+        if same and not confirm_duplicate:
+            raise RuleError(
+                N_(
+                    "This phone number is already on file for %(name)s. "
+                    "Open that file, or confirm a new customer."
+                ),
+                field="phone",
+                name=same[0].name,
+            )
         with db.atomic():
             customer = cls.create(
                 kind=kind, name=name, contact_person=contact_person, address=address, notes=notes
@@ -173,6 +222,8 @@ class Equipment(BaseModel):
         require(by, "customers.edit")
         if not (product_model or "").strip():
             raise RuleError(N_("Enter the product model."), field="product_model")
+        if warranty_end is None and purchase_date is not None:
+            warranty_end = ProductModel.warranty_end_for(product_model, purchase_date)
         if purchase_date and warranty_end and warranty_end < purchase_date:
             raise RuleError(N_("The warranty cannot end before the purchase."), field="warranty_end")
         if purchase_date and purchase_date > today():
@@ -216,7 +267,9 @@ class Equipment(BaseModel):
             contract = self.active_contract(on)
         if contract:
             return "contract"
-        if self.warranty_end is not None and self.warranty_end >= on:
+        if self.warranty_end is None:
+            return "unknown"  # never shown as out of warranty: nobody knows yet
+        if self.warranty_end >= on:
             return "warranty"
         return "none"
 
@@ -269,6 +322,49 @@ class Contract(BaseModel):
     def is_active(self, on=None):
         on = on or today()
         return self.voided_at is None and self.start <= on <= self.end
+
+
+class ProductModel(BaseModel):
+    """A product the company sells: its warranty gives the equipment's warranty end from the
+    purchase date when the model is known."""
+
+    subject = "product_model"
+
+    model = CharField(max_length=80, unique=True)
+    name = CharField(max_length=100, default="")
+    warranty_months = IntegerField(default=12)
+    created_at = DateTimeField(default=now)
+
+    class Meta:
+        table_name = "product_model"
+
+    @classmethod
+    def add(cls, by, model, name="", warranty_months=12):
+        require(by, "customers.edit")
+        model = (model or "").strip()[:80]
+        if not model:
+            raise RuleError(N_("Enter the product model."), field="model")
+        if not isinstance(warranty_months, int) or not 0 <= warranty_months <= 240:
+            raise RuleError(N_("Enter the warranty in months, from 0 to 240."), field="warranty_months")
+        try:
+            with db.atomic():
+                item = cls.create(
+                    model=model, name=(name or "").strip()[:100], warranty_months=warranty_months
+                )
+                Event.record(by, item, "create", note=model, data={"months": warranty_months})
+        except IntegrityError:
+            raise RuleError(N_("That product model is already on the list."), field="model") from None
+        return item
+
+    @classmethod
+    def warranty_end_for(cls, product_model, purchase_date):
+        found = cls.get_or_none(cls.model == (product_model or "").strip())
+        if found is None:
+            return None
+        months = purchase_date.month - 1 + found.warranty_months
+        year, month = purchase_date.year + months // 12, months % 12 + 1
+        day = min(purchase_date.day, calendar.monthrange(year, month)[1])
+        return datetime.date(year, month, day) - datetime.timedelta(days=1)
 
 
 class ContractEquipment(BaseModel):
@@ -394,5 +490,13 @@ register_subject(
         actions={"create": N_("recorded the contract")},
         reader="customers.view",
         titles=_names(Contract, Contract.number),
+    )
+)
+register_subject(
+    Subject(
+        "product_model",
+        N_("Product model"),
+        actions={"create": N_("added the product model")},
+        titles=_names(ProductModel, ProductModel.model),
     )
 )

@@ -8,10 +8,10 @@ import zlib
 
 from models.complaints import Complaint
 from models.core import Event, User, db, now, today
-from models.customers import Contract, Customer, Equipment
+from models.customers import Contract, Customer, Equipment, ProductModel
 from models.materials import demo as materials_demo
 from models.money import demo as money_demo
-from models.service import Job
+from models.service import Appointment, Chaser, Job
 from models.surveys import demo as surveys_demo
 from models.trips import demo as trips_demo
 
@@ -142,6 +142,8 @@ def load_demo(seed=7):
             )
         money_demo.price_list(users)
         clerk, manager = users["clerk"], users["manager"]
+        for model, spec, warranty_days in PRODUCTS[:6]:
+            ProductModel.add(clerk, model, spec, warranty_months=round(warranty_days / 30.4))
         techs = [users["tech1"], users["tech2"]]
         day = today()
         equipment = []
@@ -174,6 +176,8 @@ def load_demo(seed=7):
                 [f"1{rng.choice([35, 38, 39, 58, 86])}{rng.randint(10000000, 99999999)}"],
             )
             equipment.append(_equipment(rng, clerk, customer, day, 200 + i))
+        # A product bought long ago whose receipt nobody has found: its warranty is unknown.
+        Equipment.register(clerk, customer, "老式燃气热水器", "JSQ20", serial="", purchase_place="不详")
 
         plan = (
             ["registered"] * 6
@@ -209,6 +213,23 @@ def load_demo(seed=7):
                 Job.id == job.id
             ).execute()
         surveys_demo.load_demo(users)
+        _calls(users)
+
+
+def _calls(users):
+    """Appointments agreed with customers and customers who called again (催修)."""
+    clerk, day = users["clerk"], today()
+    open_jobs = list(Job.select().where(Job.state.in_(("registered", "dispatched"))).order_by(Job.id))
+    slots = [("morning", True), ("afternoon", True), ("any", False), ("evening", True)]
+    for n, job in enumerate(open_jobs[1:9:2]):
+        slot, agreed = slots[n % len(slots)]
+        note = "客户要求先电话联系" if n == 0 else ""
+        Appointment.set(clerk, job, day + datetime.timedelta(days=n % 3), slot, agreed=agreed, note=note)
+    dispatched = [j for j in open_jobs if j.state == "dispatched"]
+    for job, said in zip(dispatched[:2], ("客户来电催问师傅什么时候到", "第二次来电：生产线停着，请尽快"), strict=False):
+        Chaser.add(clerk, job, said)
+    if dispatched:
+        Chaser.add(clerk, dispatched[0], "客户再次来电，说下午三点前家里有人")
 
 
 def _equipment(rng, clerk, customer, day, n):

@@ -117,6 +117,70 @@
   }
 })();
 
+// Long text: <textarea maxlength data-counter> shows how much is left instead of cutting
+// silently; the counter is a sibling <small class="counter">.
+(function () {
+  "use strict";
+  function update(area) {
+    var box = area.parentElement && area.parentElement.querySelector(".counter");
+    var max = parseInt(area.getAttribute("maxlength"), 10);
+    if (!box || !max) { return; }
+    var used = area.value.length;
+    box.textContent = used + " / " + max;
+    box.classList.toggle("counter-near", used > max * 0.9);
+  }
+  document.addEventListener("input", function (event) {
+    if (event.target.matches && event.target.matches("[data-counter]")) { update(event.target); }
+  });
+  if (window.htmx) {
+    window.htmx.onLoad(function (root) {
+      if (root.querySelectorAll) { root.querySelectorAll("[data-counter]").forEach(update); }
+    });
+  }
+})();
+
+// Search with a result list ([data-results="#list"]): arrow keys move through the results,
+// Enter opens the chosen one, or the only one. The new-customer form takes the searched
+// phone number when it is opened empty.
+(function () {
+  "use strict";
+  function links(input) {
+    var list = document.querySelector(input.dataset.results);
+    return list ? Array.prototype.slice.call(list.querySelectorAll("a")) : [];
+  }
+  document.addEventListener("keydown", function (event) {
+    var input = event.target;
+    var inList = input.closest && input.closest("[data-result-list]");
+    if (inList && (event.key === "ArrowDown" || event.key === "ArrowUp")) {
+      var items = Array.prototype.slice.call(inList.querySelectorAll("a"));
+      var at = items.indexOf(input) + (event.key === "ArrowDown" ? 1 : -1);
+      if (at < 0) {
+        var box = document.querySelector("[data-results='#" + inList.id + "']");
+        if (box) { box.focus(); }
+      } else if (items[at]) { items[at].focus(); }
+      event.preventDefault();
+      return;
+    }
+    if (!input.matches || !input.matches("[data-results]")) { return; }
+    var found = links(input);
+    if (event.key === "ArrowDown" && found.length) {
+      found[0].focus();
+      event.preventDefault();
+    } else if (event.key === "Enter" && found.length === 1) {
+      found[0].click();
+      event.preventDefault();
+    }
+  });
+  document.addEventListener("toggle", function (event) {
+    var details = event.target;
+    if (!details.matches || !details.matches("[data-takes-phone]") || !details.open) { return; }
+    var from = document.querySelector(details.dataset.takesPhone);
+    var phone = details.querySelector("textarea[name$='phone']");
+    var typed = from ? from.value.trim() : "";
+    if (phone && !phone.value && /^[0-9+\-\s()]{5,}$/.test(typed)) { phone.value = typed; }
+  }, true);
+})();
+
 // A technician's drafts (tech.js keeps them in localStorage under "tech-draft:") hold customers'
 // names and work text: they leave the phone when its user signs out, and when somebody else
 // signs in on it. The same technician signing in again (an ended session) keeps them.

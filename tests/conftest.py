@@ -349,6 +349,8 @@ class Factory:
 
         kwargs.setdefault("address", "上海市普陀区曹杨路 100 号")
         kwargs.setdefault("contact_person", "张经理")
+        # Tests build several customers with the default number: a clerk who confirmed it.
+        kwargs.setdefault("confirm_duplicate", True)
         return Customer.register(self.users["clerk"], name, phones=[phone], **kwargs)
 
     def equipment(self, customer=None, warranty_days=None, **kwargs):

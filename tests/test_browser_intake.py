@@ -84,8 +84,9 @@ def test_clerk_registers_calls_for_a_known_and_a_new_customer(browser, live_serv
     # The same customer again: the open job is a visible warning against registering twice.
     page.get_by_label("查找来电客户").fill("LIB-AC")
     page.locator("#intake-results").get_by_role("link", name=re.compile("南京秦淮区图书馆")).click()
-    warning = page.locator(".open-job")
+    warning = page.locator(".open-job-card")
     expect(warning).to_contain_text(f"已有未结工单 {number}，请勿重复登记")
+    expect(warning).to_contain_text("尚未派工")
     expect(warning.get_by_role("link", name=number)).to_have_attribute("href", f"/jobs/{job.id}")
 
     # 2. A new customer, added inline: the screen is never left.
@@ -198,3 +199,72 @@ def test_customer_file_and_list_on_desktop_and_phone(browser, live_server, scree
         assert page.evaluate("document.documentElement.scrollWidth") <= options["viewport"]["width"]
         assert errors == []
         context.close()
+
+
+def test_a_second_call_becomes_a_chaser_and_the_keyboard_finds_the_caller(browser, live_server, screenshot):
+    """The caller rings again: the clerk finds them with the keyboard only, sees who has the
+    job and since when, and adds the call to it instead of a second voucher."""
+    from models import Job, User, db
+    from models.service import Chaser
+
+    customer = _library_customer()
+    with db.connection_context():
+        clerk, manager = User.get(User.username == "clerk"), User.get(User.username == "manager")
+        tech = User.get(User.username == "tech1")
+        item = [e for e in customer.equipment if e.serial == "LIB-AC-01"][0]
+        job = Job.register(clerk, customer=customer, equipment=item, fault="空调不制冷")
+        job.dispatch(tech, manager)
+    context = browser.new_context(**DESKTOP)
+    page = context.new_page()
+    errors = console_errors(page)
+    sign_in(page, live_server.url, "clerk")
+    page.goto(live_server.url + "/intake/")
+
+    # A long paste is cut at the box's limit; the search keeps working.
+    search = page.get_by_label("查找来电客户")
+    search.fill("图书馆" * 200)
+    assert len(search.input_value()) == 60
+    search.fill("")
+    # Arrow keys and Enter: one match opens with Enter.
+    search.press_sequentially("8411", delay=30)
+    expect(page.locator("#intake-results").get_by_role("link")).to_have_count(1)
+    search.press("ArrowDown")
+    expect(page.locator("#intake-results a").first).to_be_focused()
+    page.keyboard.press("ArrowUp")
+    expect(search).to_be_focused()
+    search.press("Enter")
+    panel = page.locator("#workspace")
+    expect(panel.get_by_role("heading", name=re.compile("南京秦淮区图书馆"))).to_be_visible()
+
+    panel.get_by_text("AC-5P 商用柜式空调").click()
+    card = panel.locator(".open-job-card")
+    expect(card).to_contain_text(job.number)
+    expect(card).to_contain_text(f"由{tech.full_name}负责")
+    expect(page.get_by_label("同一设备另开工单的原因")).to_be_visible()
+    fault = page.get_by_label("故障情况（按客户描述）")
+    fault.fill("师傅什么时候到？")
+    expect(page.locator("#register-form .counter")).to_have_text("8 / 2000")
+    screenshot(page, "chaser-desktop")
+    card.get_by_role("button", name=f"记为 {job.number} 的催修").click()
+    expect(page.locator(".intake-done")).to_contain_text(f"这次来电已记为 {job.number} 的催修")
+    with db.connection_context():
+        assert Job.select().where(Job.equipment == item.id).count() == 1
+        assert [c.said for c in Chaser.select().where(Chaser.job == job.id)] == ["师傅什么时候到？"]
+
+    # A new number searched is already in the new-customer form when it is opened.
+    expect(page).to_have_url(re.compile(rf"/intake/\?chased={job.id}$"))
+    search.fill("13800001111")
+    expect(page.locator("#intake-results")).to_contain_text("没有与“13800001111”匹配的客户")
+    page.locator("#new-customer summary").click()
+    expect(page.locator("#new-customer").get_by_label("电话号码（每行一个）")).to_have_value("13800001111")
+    # The library's number again: the file is offered instead of a second one.
+    new = page.locator("#new-customer")
+    new.get_by_label("客户名称").fill("秦淮图书馆")
+    new.get_by_label("电话号码（每行一个）").fill("025-8411 7788")
+    new.get_by_label("地址").fill("南京市秦淮区")
+    new.get_by_role("button", name="保存并选中").click()
+    expect(new).to_contain_text("该电话号码已登记在“南京秦淮区图书馆”的资料中")
+    new.get_by_role("link", name="南京秦淮区图书馆").click()
+    expect(panel.get_by_role("heading", name=re.compile("南京秦淮区图书馆"))).to_be_visible()
+    assert errors == []
+    context.close()

@@ -162,7 +162,6 @@ def test_a_larger_fee_is_invoiced_first_and_collected_on_a_later_visit(browser, 
     visit_url = manager.url
     visit_id = visit_url.rstrip("/").split("/")[-1]
 
-
     # 李师傅 collects on the visit; finance records the rest received by transfer
     phone2 = browser.new_context(**PHONE).new_page()
     errors2 = console_errors(phone2)

@@ -81,7 +81,7 @@ def test_search_without_match_says_so(client, auth, make):
 
 def test_list_pages_through_many_customers(client, auth, users, dbc):
     for i in range(30):
-        Customer.register(users["clerk"], f"客户{i:02d}", phones=[f"1380000{i:04d}"])
+        Customer.register(users["clerk"], f"客户{i:02d}", address="上海", phones=[f"1380000{i:04d}"])
     auth.login("clerk")
     first = _html(client.get("/customers/"))
     assert "客户00" in first and "客户24" in first and "客户25" not in first
@@ -94,7 +94,9 @@ def test_list_pages_through_many_customers(client, auth, users, dbc):
 def test_list_runs_the_same_queries_for_3_and_30_customers(client, auth, users, dbc, q):
     def add(n, start):
         for i in range(start, start + n):
-            Customer.register(users["clerk"], f"客户{i:02d}", phones=[f"1380000{i:04d}", f"021-5555{i:04d}"])
+            Customer.register(
+                users["clerk"], f"客户{i:02d}", address="上海", phones=[f"1380000{i:04d}", f"021-5555{i:04d}"]
+            )
 
     auth.login("clerk")
 

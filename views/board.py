@@ -14,7 +14,7 @@ from markupsafe import Markup
 
 from models import Event, Job, Setting, User
 from models.core import can, now, today
-from models.service import AGEING, IN_HAND_STATES, SERVICE_TYPES, STATES, waiting_since
+from models.service import AGEING, IN_HAND_STATES, SERVICE_TYPES, SLOT_SHORT, STATES, waiting_since
 from views.common import MAX_INT, is_htmx, render, requires
 from views.records import epoch, since_arg
 from views.shell import nav
@@ -83,6 +83,10 @@ def _card_texts():
         internal=gettext("Internal work"),
         preferred=gettext("Preferred time"),
         types={key: gettext(label) for key, label in SERVICE_TYPES.items()},
+        slots={key: gettext(label) if label else "" for key, label in SLOT_SHORT.items()},
+        appointment=gettext("Appointment"),
+        preference=gettext("The customer's preference, not agreed yet"),
+        chasers=gettext("The customer called again (催修)"),
     )
     return texts
 
@@ -111,8 +115,15 @@ def _unix(moment):
 
 
 def _card_context():
-    return {"urls": _card_urls(), "t": _card_texts(), "warn": _warn_seconds(), "since": waiting_since,
-            "unix": _unix, "district": district, "today": today()}
+    return {
+        "urls": _card_urls(),
+        "t": _card_texts(),
+        "warn": _warn_seconds(),
+        "since": waiting_since,
+        "unix": _unix,
+        "district": district,
+        "today": today(),
+    }
 
 
 def lane_of(job):

@@ -19,11 +19,18 @@ def money(fen):
     return f"{sign}¥{format_decimal(abs(fen) / 100, format='#,##0.00')}"
 
 
+# "short" is the same unambiguous pattern in every language: 2026-12-01 14:49, never 12/1/26.
+SHORT_DATETIME = "yyyy-MM-dd HH:mm"
+SHORT_DATE = "MM-dd"
+
+
 def local_datetime(value, fmt="short"):
     if value is None:
         return ""
     if fmt == "time":
-        return format_time(to_local(value).replace(tzinfo=None), "short", rebase=False)
+        return format_time(to_local(value).replace(tzinfo=None), "HH:mm", rebase=False)
+    if fmt == "short":
+        fmt = SHORT_DATETIME
     return format_datetime(to_local(value).replace(tzinfo=None), fmt, rebase=False)
 
 
@@ -32,6 +39,8 @@ def local_date(value, fmt="medium"):
         return ""
     if isinstance(value, datetime.datetime):
         value = to_local(value).date()
+    if fmt == "short":
+        fmt = SHORT_DATE
     return format_date(value, fmt)
 
 

@@ -47,12 +47,16 @@ def activity(users):
         charge = Charge.for_job(job.id)
         tech = techs.get(job.technician_id)
         if tech is not None and charge.total_fen <= 50000:
-            collected.append(Payment.collect(tech, job, "cash" if len(collected) != 1 else "wechat", charge.total_fen))
+            collected.append(
+                Payment.collect(tech, job, "cash" if len(collected) != 1 else "wechat", charge.total_fen)
+            )
     if collected:
         by_tech = {}
         for payment in collected:
             by_tech.setdefault(payment.collected_by_id, []).append(payment)
-        batches = [Handover.submit(techs[tech_id], [p.id for p in items]) for tech_id, items in by_tech.items()]
+        batches = [
+            Handover.submit(techs[tech_id], [p.id for p in items]) for tech_id, items in by_tech.items()
+        ]
         first = batches[0]
         items = first.items()
         for n, payment in enumerate(items):
@@ -79,9 +83,18 @@ def activity(users):
         if n == 0:
             invoice.reverse(finance, "购买方名称开错")
             Invoice.issue(
-                finance, job, kind="e", number="26312000000000009999", issued_on=today(),
-                amount_fen=charge.total_fen, tax_rate="130", buyer_kind="company", buyer_name=job.customer_name,
-                taxpayer_no="91110000600037341L", delivery="email", email="caiwu@example.com",
+                finance,
+                job,
+                kind="e",
+                number="26312000000000009999",
+                issued_on=today(),
+                amount_fen=charge.total_fen,
+                tax_rate="130",
+                buyer_kind="company",
+                buyer_name=job.customer_name,
+                taxpayer_no="91110000600037341L",
+                delivery="email",
+                email="caiwu@example.com",
             )
             Payment.receive_bank(finance, job, "transfer", charge.total_fen)
         if n == 1:

@@ -3,6 +3,15 @@ on-site work, signatures, countersign and filing, the daily reconciliation."""
 
 from models.core import N_, Subject, User, register_guard, register_subject
 from models.service.ageing import AGEING, waiting_since
+from models.service.calls import (
+    SLOT_SHORT,
+    SLOTS,
+    Appointment,
+    Chaser,
+    last_service,
+    open_jobs_of,
+    register_call,
+)
 from models.service.job import TRANSITIONS, Job, PartLine
 from models.service.labels import (
     ACTIVE_STATES,
@@ -18,7 +27,7 @@ from models.service.labels import (
 )
 from models.service.reconcile import reconciliation
 
-MODELS = [Job, PartLine]
+MODELS = [Job, PartLine, Chaser, Appointment]
 
 
 def _numbers(ids):
@@ -40,6 +49,21 @@ register_subject(
 )
 
 
+register_subject(
+    Subject(
+        "chaser",
+        N_("Chaser call (催修)"),
+        actions={"chase": N_("the customer called again")},
+        reader="job.view",
+    )
+)
+register_subject(
+    Subject(
+        "appointment", N_("Appointment"), actions={"set": N_("agreed the appointment")}, reader="job.view"
+    )
+)
+
+
 @register_guard
 def _jobs_in_hand(user: User):
     n = Job.count_in_hand(user)
@@ -50,6 +74,10 @@ def _jobs_in_hand(user: User):
 
 __all__ = [
     "AGEING",
+    "SLOTS",
+    "SLOT_SHORT",
+    "Appointment",
+    "Chaser",
     "ACTIVE_STATES",
     "AMENDABLE",
     "CHANNELS",
@@ -62,6 +90,9 @@ __all__ = [
     "TRANSITIONS",
     "Job",
     "PartLine",
+    "last_service",
+    "open_jobs_of",
     "reconciliation",
+    "register_call",
     "waiting_since",
 ]

@@ -27,7 +27,11 @@ class JobQueries:
 
     @classmethod
     def for_board(cls):
-        """Only the columns a board card shows, no joins: the board is the busiest page."""
+        """Only the columns a board card shows, with its appointment (``job.appt``) and its
+        number of chasers (``job.chasers``): the board is the busiest page."""
+        from models.service.calls import Appointment, Chaser  # calls builds on Job
+
+        chasers = Chaser.select(fn.COUNT(Chaser.id)).where(Chaser.job == cls.id)
         return cls.select(
             cls.id,
             cls.number,
@@ -46,7 +50,19 @@ class JobQueries:
             cls.dispatched_at,
             cls.finished_at,
             cls.updated_at,
-        )
+            Appointment.day,
+            Appointment.slot,
+            Appointment.agreed,
+            chasers.alias("chasers"),
+        ).join(Appointment, JOIN.LEFT_OUTER, on=(Appointment.job == cls.id), attr="appt")
+
+    @classmethod
+    def appointment_order(cls):
+        """Due day first: the appointment's day (by time of day), else the register day."""
+        from models.service.calls import SLOT_ORDER, Appointment
+
+        slot = Case(Appointment.slot, [(key, n) for n, key in enumerate(SLOT_ORDER)], len(SLOT_ORDER))
+        return [fn.COALESCE(Appointment.day, cls.register_day), slot]
 
     @classmethod
     def board_lanes(cls, technicians, limit=100, per_lane=25):
@@ -56,17 +72,24 @@ class JobQueries:
         jobs, and shows at most ``per_lane`` jobs a technician (the counts show the rest).
         """
         board = cls.for_board()
-        waiting = list(board.where(cls.state == "registered").order_by(cls.register_day, cls.id).limit(limit))
-        order = [cls.register_day, cls.dispatched_at, cls.id]
+        due = cls.appointment_order()
+        waiting = list(board.where(cls.state == "registered").order_by(*due, cls.id).limit(limit))
+        order = [*due, cls.dispatched_at, cls.id]
+        from models.service.calls import Appointment
+
         ranked = (
             cls.select(
                 cls.id, fn.ROW_NUMBER().over(partition_by=[cls.technician], order_by=order).alias("rn")
             )
+            .join(Appointment, JOIN.LEFT_OUTER, on=(Appointment.job == cls.id))
             .where(cls.state.in_(IN_HAND_STATES))
             .alias("ranked")
         )
         active = list(
-            board.join(ranked, on=(cls.id == ranked.c.id)).where(ranked.c.rn <= per_lane).order_by(*order)
+            board.switch(cls)
+            .join(ranked, on=(cls.id == ranked.c.id))
+            .where(ranked.c.rn <= per_lane)
+            .order_by(*order)
         )
         done = list(board.where(cls.state == "done").order_by(cls.finished_at, cls.id).limit(limit))
         lanes = {t.id: [] for t in technicians}
@@ -103,11 +126,18 @@ class JobQueries:
 
     @classmethod
     def in_hand(cls, technician):
-        """A technician's own work not yet finished, older register days (carried over) first."""
+        """A technician's own work not yet finished, by appointment, older register days
+        (carried over) first; ``job.appt`` is the appointment."""
+        from models.service.calls import Appointment
+
+        tech = User.alias("tech")
         return (
-            cls.with_people()
+            cls.select(cls, tech, Appointment)
+            .join(tech, JOIN.LEFT_OUTER, on=(cls.technician == tech.id), attr="tech")
+            .switch(cls)
+            .join(Appointment, JOIN.LEFT_OUTER, on=(Appointment.job == cls.id), attr="appt")
             .where(cls.technician == technician.id, cls.state.in_(IN_HAND_STATES))
-            .order_by(cls.register_day, cls.dispatched_at, cls.id)
+            .order_by(*cls.appointment_order(), cls.dispatched_at, cls.id)
         )
 
     @classmethod
@@ -153,6 +183,7 @@ class JobQueries:
         """equipment id -> open jobs, for the warning against registering a call twice."""
         found = {}
         if equipment_ids:
-            for job in cls.select().where(cls.equipment.in_(list(equipment_ids)), cls.state.in_(OPEN_STATES)):
+            jobs = cls.with_people().where(cls.equipment.in_(list(equipment_ids)), cls.state.in_(OPEN_STATES))
+            for job in jobs.order_by(cls.id.desc()):
                 found.setdefault(job.equipment_id, []).append(job)
         return found

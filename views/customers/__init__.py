@@ -9,12 +9,13 @@ from models import Contract, Customer, Equipment, Job, RuleError
 from models.customers import (
     COVERAGE_LABELS,
     CUSTOMER_KINDS,
+    ProductModel,
     contracts_with_equipment,
     customers_with_phones,
     equipment_with_coverage,
 )
 from views.common import choices, form_error, int_arg, render, requires, see_other, text_arg
-from views.customers.forms import ContractForm, CustomerForm, EquipmentForm
+from views.customers.forms import ContractForm, CustomerForm, EquipmentForm, ProductModelForm
 from views.records import link_records
 from views.shell import nav
 
@@ -59,7 +60,12 @@ def new():
     form = CustomerForm()
     if form.validate_on_submit():
         try:
-            customer = Customer.register(current_user, phones=form.phone_numbers(), **form.details())
+            customer = Customer.register(
+                current_user,
+                phones=form.phone_numbers(),
+                confirm_duplicate=form.confirm_duplicate.data,
+                **form.details(),
+            )
         except RuleError as error:
             form_error(form, error)
         else:
@@ -146,3 +152,30 @@ def new_contract(customer_id):
     return render(
         "customers/contract_form.html", form=form, customer=customer, items=items, status=_status(form)
     )
+
+
+def _product_models(form, status=200):
+    models = list(ProductModel.select().order_by(ProductModel.model))
+    return render("customers/product_models.html", form=form, models=models, status=status)
+
+
+@bp.get("/product-models")
+@requires("customers.view")
+def product_models():
+    """The products the company sells and their free warranty: equipment of a known model
+    gets its warranty end from the purchase date."""
+    return _product_models(ProductModelForm(formdata=None))
+
+
+@bp.post("/product-models")
+@requires("customers.edit")
+def add_product_model():
+    form = ProductModelForm()
+    if form.validate_on_submit():
+        try:
+            ProductModel.add(current_user, form.model.data, form.name.data, form.warranty_months.data)
+        except RuleError as error:
+            form_error(form, error)
+        else:
+            return see_other("customers.product_models")
+    return _product_models(form, status=422)

@@ -3,11 +3,19 @@
 import re
 
 from flask_babel import lazy_gettext as _l
-from wtforms import DateField, RadioField, SelectMultipleField, StringField, TextAreaField
-from wtforms.validators import DataRequired, Length, Optional
+from wtforms import (
+    BooleanField,
+    DateField,
+    IntegerField,
+    RadioField,
+    SelectMultipleField,
+    StringField,
+    TextAreaField,
+)
+from wtforms.validators import DataRequired, InputRequired, Length, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
-from models import Equipment
+from models import Customer, Equipment
 from models.customers import CUSTOMER_KINDS
 from views.common import choices
 from views.forms import BaseForm
@@ -23,6 +31,7 @@ class CustomerForm(BaseForm):
     phone = TextAreaField(_l("Phone numbers (one per line)"), validators=[Length(max=400)])
     address = StringField(_l("Address"), validators=[Length(max=200)])
     notes = TextAreaField(_l("Notes"), validators=[Length(max=2000)])
+    confirm_duplicate = BooleanField(_l("This is a different customer with the same phone number"))
 
     def phone_numbers(self):
         """The phone box split into numbers: one per line (commas and semicolons work too)."""
@@ -37,6 +46,10 @@ class CustomerForm(BaseForm):
             "address": (self.address.data or "").strip(),
             "notes": (self.notes.data or "").strip(),
         }
+
+    def same_phone(self, exclude=None):
+        """Files already holding one of these numbers (offered instead of a second file)."""
+        return Customer.with_phones(self.phone_numbers(), exclude=exclude)
 
 
 class EquipmentForm(BaseForm):
@@ -75,3 +88,13 @@ class ContractForm(BaseForm):
         invalid_choice_message=_l("Choose only this customer's equipment."),
     )
     notes = TextAreaField(_l("Notes"), validators=[Length(max=2000)])
+
+
+class ProductModelForm(BaseForm):
+    model = StringField(_l("Product model"), validators=[Length(max=80)])
+    name = StringField(_l("Product name"), validators=[Length(max=100)])
+    warranty_months = IntegerField(
+        _l("Free warranty (months)"),
+        default=12,
+        validators=[InputRequired(_l("Enter the warranty in months, from 0 to 240."))],
+    )

@@ -5,6 +5,8 @@ form, the workspace (customer panel and registration form) and the service-type 
 inside it. Every fragment has a plain URL that renders the whole page without JavaScript.
 """
 
+import re
+
 from flask import Blueprint, abort, url_for
 from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
@@ -15,7 +17,7 @@ from jinja2_fragments.flask import render_block
 from models import Customer, Equipment, Job, RuleError
 from models.core import N_
 from models.customers import COVERAGE_LABELS, customers_with_phones, equipment_with_coverage
-from models.service import SERVICE_TYPES
+from models.service import SERVICE_TYPES, Chaser, last_service, open_jobs_of, register_call
 from views.common import MAX_INT, choices, form_error, int_arg, is_htmx, render, requires, see_other, text_arg
 from views.customers.forms import CustomerForm, EquipmentForm
 from views.intake.forms import RegisterForm
@@ -60,6 +62,8 @@ def _workspace(form, customer):
         "selected": selected,
         "proposed": proposed,
         "open_jobs": Job.open_for_equipment(list(by_id)),
+        "open_without_equipment": open_jobs_of(None, customer) if customer else [],
+        "last": last_service(selected),
         "coverage_labels": COVERAGE_LABELS,
         "service_types": SERVICE_TYPES,
     }
@@ -68,10 +72,14 @@ def _workspace(form, customer):
 def _page(form=None, customer=None, q="", new_customer=None, add_equipment=None, **extra):
     """Everything the intake page shows; a fragment uses its part."""
     results = customers_with_phones(Customer.search(q, limit=RESULTS)) if q else []
+    if new_customer is None:
+        # A searched phone number goes into the new file (the script does it as one types).
+        phone = q if re.fullmatch(r"[0-9+\-\s()]{5,}", q or "") else None
+        new_customer = CustomerForm(prefix="nc", formdata=None, phone=phone)
     return {
         "q": q,
         "results": results,
-        "new_customer": new_customer or CustomerForm(prefix="nc", formdata=None),
+        "new_customer": new_customer,
         "add_equipment": add_equipment or EquipmentForm(prefix="eq", formdata=None),
         **_workspace(form or RegisterForm(formdata=None), customer),
         **extra,
@@ -84,8 +92,8 @@ def index():
     """The intake screen: find the caller, pick the equipment, write the fault, register."""
     form = RegisterForm(formdata=None, equipment=int_arg("equipment"))
     registered = None
-    if int_arg("registered"):
-        registered = Job.get_or_none(Job.id == int_arg("registered"))
+    if int_arg("registered") or int_arg("chased"):
+        registered = Job.get_or_none(Job.id == (int_arg("registered") or int_arg("chased")))
         if registered is not None and not registered.can_view(current_user):
             registered = None
     context = _page(
@@ -93,6 +101,7 @@ def index():
         _customer(int_arg("customer")),
         q=text_arg("q", 60),
         registered=registered,
+        chased=bool(int_arg("chased")),
     )
     return render(PAGE, **context)
 
@@ -128,7 +137,12 @@ def new_customer():
     form = CustomerForm(prefix="nc")
     if form.validate_on_submit():
         try:
-            created = Customer.register(current_user, phones=form.phone_numbers(), **form.details())
+            created = Customer.register(
+                current_user,
+                phones=form.phone_numbers(),
+                confirm_duplicate=form.confirm_duplicate.data,
+                **form.details(),
+            )
         except RuleError as error:
             form_error(form, error)
         else:
@@ -201,8 +215,17 @@ def _register(form, customer):
         # Left as proposed: the model proposes again from today's warranty and contracts.
         chosen = form.service_type.data
         service_type = None if not chosen or chosen == form.proposed_type.data else chosen
-    return Job.register(
+    appointment = None
+    if form.appointment_day.data:
+        appointment = (
+            form.appointment_day.data,
+            form.appointment_slot.data,
+            not form.appointment_preferred.data,
+        )
+    return register_call(
         current_user,
+        duplicate_reason=form.duplicate_reason.data,
+        appointment=appointment,
         customer=customer,
         equipment=equipment,
         channel=form.channel.data,
@@ -213,3 +236,21 @@ def _register(form, customer):
         contact_person=(form.contact_person.data or "").strip(),
         phone=(form.phone.data or "").strip() or None,
     )
+
+
+@bp.post("/jobs/<int:job_id>/chase")
+@requires("intake.register")
+def chase(job_id):
+    """The caller's equipment already has an open job: add this call to it (催修), no new voucher."""
+    job = Job.get_or_none(Job.id == job_id)
+    if job is None or not job.can_view(current_user):
+        abort(404)
+    form = RegisterForm()
+    if not form.validate_on_submit():
+        raise RuleError(N_("This form is damaged. Reload the page."))
+    try:
+        Chaser.add(current_user, job, form.fault.data)
+    except RuleError as error:
+        form_error(form, error)
+        return render(PAGE, block="workspace", status=422, **_page(form, _customer(form.customer.data)))
+    return see_other("intake.index", chased=job.id)

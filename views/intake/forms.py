@@ -3,6 +3,7 @@
 from flask_babel import lazy_gettext as _l
 from wtforms import (
     BooleanField,
+    DateField,
     HiddenField,
     IntegerField,
     RadioField,
@@ -13,7 +14,7 @@ from wtforms import (
 from wtforms.validators import Length, Optional
 from wtforms.widgets import HiddenInput
 
-from models.service import CHANNELS, SERVICE_TYPES
+from models.service import CHANNELS, SERVICE_TYPES, SLOTS
 from views.common import choices
 from views.forms import BaseForm
 
@@ -36,3 +37,12 @@ class RegisterForm(BaseForm):
     type_reason = StringField(_l("Reason for a different type"), validators=[Length(max=200)])
     contact_person = StringField(_l("Contact for this call"), validators=[Length(max=60)])
     phone = StringField(_l("Phone for this call"), validators=[Length(max=40)])
+    # The equipment has an open job: the call is added to it (a chaser), or a second job has a reason.
+    duplicate_reason = StringField(
+        _l("Reason for a second job on the same equipment"), validators=[Length(max=300)]
+    )
+    appointment_day = DateField(_l("Appointment on"), validators=[Optional()])
+    appointment_slot = RadioField(
+        _l("Time of day"), choices=choices((k, _l(v)) for k, v in SLOTS.items()), default="any"
+    )
+    appointment_preferred = BooleanField(_l("Only the customer's preference, not agreed yet"))

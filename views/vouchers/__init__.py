@@ -1,14 +1,14 @@
 """Service vouchers (服务凭证): the voucher page, its transitions, the manager's queues, print."""
 
-from flask import Blueprint, abort, make_response
+from flask import Blueprint, abort, g, make_response
 from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
-from models import Event, Job, RuleError, Signature, User
+from models import Event, Job, RuleError, Signature, User, can
 from models.core.errors import N_
 from models.core.history import describe, history
-from models.service import AMENDABLE, SERVICE_TYPES, SIGNATURE_KINDS, STATES
+from models.service import AMENDABLE, OPEN_STATES, SERVICE_TYPES, SIGNATURE_KINDS, STATES, Appointment, Chaser
 from views.common import field_or_raise, is_htmx, render, requires
 from views.filters import label
 from views.records import (
@@ -19,8 +19,8 @@ from views.records import (
     record_or_404,
     to_utc,
 )
-from views.shell import nav
-from views.vouchers.forms import AmendForm, DispatchForm, RecordForm, VoidForm
+from views.shell import nav, record_panel
+from views.vouchers.forms import AmendForm, AppointmentForm, DispatchForm, RecordForm, VoidForm
 
 bp = Blueprint("vouchers", __name__, url_prefix="/jobs")
 link_records("job", "vouchers.show", "job_id")
@@ -131,6 +131,51 @@ def dispatch(job_id):
         first = next((e for f in form for e in f.errors), None)
         raise RuleError(str(first) if first else N_("This form is damaged. Reload the page."))
     return _page(job, status=422, dispatch_form=form)
+
+
+def _calls(job):
+    """The chasers (催修) and the appointment of a job, for its voucher and the technician."""
+    chasers = Chaser.of(job)
+    appointment = Appointment.get_or_none(Appointment.job == job.id)
+    can_set = job.state in OPEN_STATES and can(current_user, "intake.register")
+    if not chasers and appointment is None and not can_set:
+        return None
+    form = g.pop("appointment_form", None)  # sent back with its errors (see appointment)
+    if can_set and form is None:
+        form = AppointmentForm(formdata=None)
+        if appointment is not None:
+            form.appointment_day.data = appointment.day
+            form.appointment_slot.data = appointment.slot
+            form.appointment_preferred.data = appointment.agreed == "preferred"
+            form.appointment_note.data = appointment.note
+    return {"job": job, "chasers": chasers, "appointment": appointment, "form": form}
+
+
+record_panel("job", "vouchers/_calls.html", "job.view", _calls, ("voucher", "tech"), order=5)
+
+
+@bp.post("/<int:job_id>/appointment")
+@requires("intake.register")
+def appointment(job_id):
+    """Agree the day and time with the customer (or note their preference); a change is kept."""
+    job = load_job(job_id)
+    form = AppointmentForm()
+    if form.validate_on_submit():
+        try:
+            Appointment.set(
+                current_user,
+                job,
+                form.appointment_day.data,
+                form.appointment_slot.data,
+                agreed=not form.appointment_preferred.data,
+                note=form.appointment_note.data,
+            )
+        except RuleError as error:
+            field_or_raise(form, error)
+        else:
+            return changed_answer(job, N_("Appointment saved."))
+    g.appointment_form = form  # the panel shows it with its errors
+    return _page(job, status=422)
 
 
 @bp.post("/<int:job_id>/void")

@@ -3,6 +3,7 @@
 from flask_babel import lazy_gettext as _l
 from wtforms import (
     BooleanField,
+    DateField,
     DateTimeLocalField,
     FieldList,
     FormField,
@@ -14,8 +15,9 @@ from wtforms import (
 from wtforms.validators import DataRequired, InputRequired, Length, Optional
 
 from models.core import User
+from models.service import SLOTS
 from views.common import choices
-from views.forms import PartForm, VersionForm
+from views.forms import BaseForm, PartForm, VersionForm
 from views.records import to_local
 
 RESULTS = {"finish": _l("Finished on site"), "carry_back": _l("Carried back for repair")}
@@ -78,3 +80,15 @@ class AmendForm(VersionForm):
             arrived_at=to_local(job.arrived_at),
             finished_at=to_local(job.finished_at),
         )
+
+
+class AppointmentForm(BaseForm):
+    """The day and time of day agreed with the customer, or only the customer's preference."""
+
+    # Named as on the intake form: the model's messages name these fields.
+    appointment_day = DateField(_l("Appointment on"), validators=[Optional()])
+    appointment_slot = RadioField(
+        _l("Time of day"), choices=choices((k, _l(v)) for k, v in SLOTS.items()), default="any"
+    )
+    appointment_preferred = BooleanField(_l("Only the customer's preference, not agreed yet"))
+    appointment_note = StringField(_l("Note"), validators=[Length(max=200)])
