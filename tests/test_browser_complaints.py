@@ -59,7 +59,7 @@ def test_a_complaint_by_phone_from_intake_to_closed(browser, live_server, screen
     manager = browser.new_context(**DESKTOP).new_page()
     manager_errors = console_errors(manager)
     sign_in(manager, live_server.url, "manager")
-    expect(manager.locator(".home-panel")).to_contain_text("您负责的投诉")
+    expect(manager.locator(".complaints-home")).to_contain_text("您负责的投诉")
     manager.goto(complaint_url)
     manager.get_by_label("沟通内容").fill("已致电客户致歉，约定明天答复")
     manager.get_by_role("button", name="已联系客户").click()
