@@ -124,6 +124,25 @@ def test_concurrent_wrong_attempts_are_counted_atomically(app, users, dbc):
     cases.done()
 
 
+def test_one_user_signing_in_on_many_devices_at_once_is_not_locked_out(app, users, dbc):
+    barrier = threading.Barrier(12)
+    results = []
+
+    def sign_in(i):
+        with db.connection_context():
+            barrier.wait(30)
+            results.append(_try("manager", "secret-pass", f"10.8.0.{i}"))
+
+    threads = [threading.Thread(target=sign_in, args=(i,)) for i in range(12)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(60)
+    cases = Cases()
+    cases.check(results == ["ok"] * 12, f"concurrent right passwords refused: {results}")
+    cases.done()
+
+
 def test_user_names_cannot_be_told_apart(users, dbc, monkeypatch):
     """The same message, the same throttling and one password hash for an unknown name, a wrong
     password and a deactivated account (the deactivated one even with the right password)."""

@@ -19,6 +19,7 @@ Throttling, as the README's Security section promises it:
 import datetime
 import functools
 import secrets
+import time
 
 from peewee import BooleanField, Case, CharField, DateTimeField, IntegerField, IntegrityError
 from werkzeug.security import check_password_hash, generate_password_hash
@@ -38,6 +39,8 @@ ACCOUNT_MEMORY = datetime.timedelta(hours=24)  # a name's failures are forgotten
 ADDRESS_LIMIT = 20
 ADDRESS_WINDOW = datetime.timedelta(minutes=15)
 FAMILIAR_FOR = datetime.timedelta(days=90)
+PENDING = datetime.timedelta(seconds=30)  # an attempt under way holds the next one back at most this long
+RETRY_SECONDS = 5.0
 MAX_NAME = 80
 MAX_ADDRESS = 64
 
@@ -178,8 +181,9 @@ class User(BaseModel):
         key = f"current:{self.id}"
         wait = Throttle.admit(key)
         if wait:
-            raise RuleError(_too_many(wait), field="current", minutes=_minutes(wait))
+            raise RuleError(TOO_MANY, field="current", minutes=_minutes(wait))
         if not self.check_password(password or ""):
+            Throttle.failed(key)
             raise RuleError(N_("The current password is wrong."), field="current")
         Throttle.forget(key)
 
@@ -241,8 +245,8 @@ def _minutes(seconds):
     return max(1, (int(seconds) + 59) // 60)
 
 
-def _too_many(wait):
-    return N_("Too many failed sign-ins. Try again in %(minutes)s minutes.")
+TOO_MANY = N_("Too many failed sign-ins. Try again in %(minutes)s minutes.")
+TOO_MANY_HERE = N_("Too many failed sign-ins from this address. Try again in %(minutes)s minutes.")
 
 
 @functools.cache
@@ -268,18 +272,30 @@ class Throttle(BaseModel):
     @classmethod
     def admit(cls, key, at=None):
         """Count one attempt against a key with a growing delay. Returns 0 when it may be tried
-        now (and it is already counted as a failure until ``forget``), else the seconds to wait."""
-        at = at or now()
+        now (it counts as a failure until ``forget``; ``failed`` sets the wait it brings), else
+        the seconds to wait.
+
+        Past the free tries, an attempt admitted holds the next one back until its outcome is
+        known (at most PENDING): concurrent attempts then wait a moment for it instead of being
+        refused, so the same user signing in on several devices at once is not locked out."""
+        deadline = time.monotonic() + RETRY_SECONDS
+        while True:
+            wait = cls._admit_once(key, at or now())
+            # a hold is at most PENDING (from another request's clock reading); a real wait is
+            # a minute or more
+            if not wait or wait > PENDING.total_seconds() + 5 or time.monotonic() > deadline:
+                return wait
+            time.sleep(0.05)  # the slot is held by a try under way: its outcome decides
+            at = None  # read the clock afresh
+
+    @classmethod
+    def _admit_once(cls, key, at):
         cls._claim(key, at)
         quiet = cls.updated_at < at - ACCOUNT_MEMORY
         count = Case(None, [(quiet, 1)], cls.failures + 1)
-        # the wait the new count brings: none while free, then the delays in turn
-        waits = [(quiet, None), (cls.failures + 1 < FREE_FAILURES, None)]
-        for n, minutes in enumerate(DELAYS_MINUTES[:-1]):
-            waits.append((cls.failures + 1 == FREE_FAILURES + n, at + datetime.timedelta(minutes=minutes)))
-        wait = Case(None, waits, at + datetime.timedelta(minutes=DELAYS_MINUTES[-1]))
+        hold = Case(None, [(quiet, None), (cls.failures + 1 < FREE_FAILURES, None)], at + PENDING)
         admitted = (
-            cls.update(failures=count, wait_until=wait, updated_at=at)
+            cls.update(failures=count, wait_until=hold, updated_at=at)
             .where(cls.key == key, cls.wait_until.is_null() | (cls.wait_until <= at) | quiet)
             .execute()
         )
@@ -287,8 +303,19 @@ class Throttle(BaseModel):
             return 0
         row = cls.get_or_none(cls.key == key)
         if row is None or row.wait_until is None:  # forgotten meanwhile: try once more
-            return cls.admit(key, at)
+            return cls._admit_once(key, at)
         return max(1, (row.wait_until - at).total_seconds())
+
+    @classmethod
+    def failed(cls, key, at=None):
+        """The admitted attempt failed: past the free tries, the next one waits 1, 2, 4, 8,
+        then 15 minutes."""
+        at = at or now()
+        waits = [(cls.failures < FREE_FAILURES, None)]
+        for n, minutes in enumerate(DELAYS_MINUTES[:-1]):
+            waits.append((cls.failures == FREE_FAILURES + n, at + datetime.timedelta(minutes=minutes)))
+        wait = Case(None, waits, at + datetime.timedelta(minutes=DELAYS_MINUTES[-1]))
+        cls.update(wait_until=wait).where(cls.key == key).execute()
 
     @classmethod
     def admit_address(cls, address, at=None):
@@ -372,15 +399,12 @@ class LoginAttempt(BaseModel):
             if wait:
                 check_password_hash(_dummy_hash(), password or "")  # the same time as a real try
                 cls._log(name, address, "throttled", known=None)
-                raise RuleError(
-                    N_("Too many failed sign-ins from this address. Try again in %(minutes)s minutes."),
-                    minutes=_minutes(wait),
-                )
+                raise RuleError(TOO_MANY_HERE, minutes=_minutes(wait))
         account = f"name:{name}@{address}" if familiar else f"name:{name}"
         wait = Throttle.admit(account, at)
         if wait:
             cls._log(name, address, "throttled", known=None)
-            raise RuleError(_too_many(wait), minutes=_minutes(wait))
+            raise RuleError(TOO_MANY, minutes=_minutes(wait))
         user = User.get_or_none(User.username == (username or "").strip()) if name else None
         matches = check_password_hash(user.password_hash if user else _dummy_hash(), password or "")
         if user is not None and user.active and matches:
@@ -390,13 +414,12 @@ class LoginAttempt(BaseModel):
                     Throttle.address_refund(address, at)
                 cls._log(name, address, "ok", known=True)
             return user
+        Throttle.failed(account, at)
         cls._log(name, address, "wrong", known=user is not None)
         if familiar and Throttle.address_failed(address, at):
             # the address has used up its quarter hour: say so, as to anybody else there
-            raise RuleError(
-                N_("Too many failed sign-ins from this address. Try again in %(minutes)s minutes."),
-                minutes=_minutes((_address_window(address, at)[1] - at).total_seconds()),
-            )
+            ends = _address_window(address, at)[1]
+            raise RuleError(TOO_MANY_HERE, minutes=_minutes((ends - at).total_seconds()))
         raise RuleError(N_("Wrong user name or password, or the account is deactivated."), field="password")
 
     @classmethod
