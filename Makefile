@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 PORT ?= 8000
 export PYTHONDONTWRITEBYTECODE := 1
 
-.PHONY: run test install translations messages lint bench clean
+.PHONY: run test install system-packages translations messages lint bench clean
 
 $(VENV)/.installed: pyproject.toml
 	python3 -m venv $(VENV)
@@ -35,8 +35,13 @@ run: install instance/secret_key
 	echo "Service desk on http://127.0.0.1:$(PORT)  (demo logins: admin clerk manager tech1 tech2 finance / demo1234)" && \
 	exec $(VENV)/bin/gunicorn --no-control-socket -c gunicorn.conf.py -b 127.0.0.1:$(PORT) 'app:create_app()'
 
+## The system packages the tests need: installed when run as root with apt-get, otherwise
+## it stops at once with the exact command to run (scripts/ensure-system-packages).
+system-packages:
+	@scripts/ensure-system-packages
+
 ## Run the whole test suite: SQLite and PostgreSQL, and Chromium for browser tests.
-test: install
+test: system-packages install
 	$(VENV)/bin/lint-imports --no-cache
 	$(VENV)/bin/python -m pytest $(PYTEST_ARGS)
 
