@@ -217,3 +217,25 @@
     }
   }, true);
 })();
+
+// Ticked boxes of a batch form (<input form="batch">) stay ticked when a live list is sent
+// again; the value carries the version, so a voucher that changed since comes back unticked.
+(function () {
+  "use strict";
+  var ticked = {};
+  document.addEventListener("change", function (event) {
+    var box = event.target;
+    if (box.matches && box.matches("input[type=checkbox][form]")) {
+      var key = box.getAttribute("form") + "|" + box.value;
+      if (box.checked) { ticked[key] = true; } else { delete ticked[key]; }
+    }
+  });
+  if (window.htmx) {
+    window.htmx.onLoad(function (root) {
+      if (!root.querySelectorAll) { return; }
+      root.querySelectorAll("input[type=checkbox][form]").forEach(function (box) {
+        if (ticked[box.getAttribute("form") + "|" + box.value]) { box.checked = true; }
+      });
+    });
+  }
+})();

@@ -7,7 +7,16 @@ import pytest
 from playwright.sync_api import expect
 
 from models import Customer, Equipment, Job, db
+from models.core import now, to_local
 from tests import report
+
+
+def _local_minute(ahead):
+    """A datetime-local value ``ahead`` minutes from now, in the department's time zone."""
+    import datetime
+
+    return (to_local(now()) + datetime.timedelta(minutes=ahead)).strftime("%Y-%m-%dT%H:%M")
+
 
 HOSTILE = [
     '<script>window.__xss=1;alert("xss")</script>',
@@ -38,6 +47,7 @@ def _enter(client, clerk_login, manager_login, s, dbc):
             "phone": "021-5555 0001",
             "address": s,
             "notes": s,
+            "confirm_duplicate": "y",  # every string files a customer with this number
         },
     )
     outcomes.append(("customer", r.status_code))
@@ -78,8 +88,9 @@ def _enter(client, clerk_login, manager_login, s, dbc):
         data={
             "version": job.version,
             "result": "finish",
-            "arrived_at": "2026-01-05T09:00",
-            "finished_at": "2026-01-05T10:00",
+            # Times a service can have: after the dispatch a moment ago, not in the future.
+            "arrived_at": _local_minute(1),
+            "finished_at": _local_minute(2),
             "work_done": s,
             "parts-0-name": s[:100],
             "parts-0-quantity": "1",

@@ -80,7 +80,11 @@ def test_registered_to_filed_through_the_ui(client, auth, make, users, dbc):
     assert response.status_code == 204 and "record-changed" in response.headers["HX-Trigger"]
     job = Job.get_by_id(job.id)
     refreshed = client.get("/jobs/queue/poll?since=0", htmx=True).get_data(as_text=True)
-    assert "<html" not in refreshed and "归档" in refreshed and job.number in refreshed
+    assert "<html" not in refreshed and job.number not in refreshed  # countersigned: gone
+    filing = client.get("/jobs/filing").get_data(as_text=True)
+    assert job.number in filing and f'action="/jobs/{job.id}/file"' in filing
+    # On the voucher, filing is not where the countersign button was for the one who pressed it.
+    assert f'action="/jobs/{job.id}/file"' not in client.get(f"/jobs/{job.id}").get_data(as_text=True)
     assert _post(client, job, "file").status_code == 303
     job = Job.get_by_id(job.id)
     assert job.state == "filed" and job.closed
@@ -325,3 +329,67 @@ def test_technician_cannot_amend(client, auth, make, dbc):
     )
     assert response.status_code == 403
     assert Job.get_by_id(job.id).work_done == "更换电容，试机正常"
+
+
+def test_countersign_and_filing_are_two_screens_and_the_clerk_files(client, auth, make, dbc):
+    done = make.job(state="done")
+    countersigned = make.job(state="countersigned")
+    auth.login("manager")
+    queue = client.get("/jobs/queue").get_data(as_text=True)
+    assert done.number in queue and countersigned.number not in queue
+    assert f'action="/jobs/{done.id}/countersign"' in queue and "/file" not in queue
+    assert "更换电容，试机正常" in queue and "电容 100uF × 2" in queue  # work and parts to look at
+    assert f"/jobs/{done.id}/signatures/" in queue  # the customer's signature on the card
+    auth.logout()
+    auth.login("clerk")
+    assert client.get("/jobs/queue").status_code == 403  # the clerk does not countersign
+    filing = client.get("/jobs/filing").get_data(as_text=True)
+    assert countersigned.number in filing and done.number not in filing
+    assert (
+        client.post(f"/jobs/{countersigned.id}/file", data={"version": countersigned.version}).status_code
+        == 303
+    )
+    assert Job.get_by_id(countersigned.id).state == "filed"
+    page = client.get(f"/jobs/{Job.get_by_id(countersigned.id).id}").get_data(as_text=True)
+    assert "登记已注销" in page
+
+
+def test_batch_countersign_takes_each_voucher_at_the_version_looked_at(client, auth, make, users, dbc):
+    first, second, changed = (make.job(state="done") for _ in range(3))
+    seen = changed.version
+    Job.get_by_id(changed.id).amend(users["manager"], "改正完工时间", work_done="更换电容并清灰")
+    auth.login("manager")
+    ticked = [f"{first.id}:{first.version}", f"{second.id}:{second.version}", f"{changed.id}:{seen}"]
+    response = client.post("/jobs/queue/countersign", data={"job": ticked}, htmx=True)
+    assert response.status_code == 204
+    toast = response.headers["HX-Trigger"]
+    assert "record-changed" in toast and changed.number in toast
+    states = {j.id: j.state for j in Job.select()}
+    assert states == {first.id: "countersigned", second.id: "countersigned", changed.id: "done"}
+    events = Event.select().where(Event.action == "countersign")
+    assert sorted(e.subject_id for e in events) == sorted([first.id, second.id])
+
+    nothing = client.post("/jobs/queue/countersign", data={"job": ["x", "1:"]})
+    assert nothing.status_code == 303
+    assert "请勾选要核签的凭证。" in client.get("/jobs/queue").get_data(as_text=True)
+
+
+def test_batch_countersign_is_the_managers(client, auth, make, dbc):
+    job = make.job(state="done")
+    auth.login("clerk")
+    response = client.post("/jobs/queue/countersign", data={"job": [f"{job.id}:{job.version}"]})
+    assert response.status_code == 403 and Job.get_by_id(job.id).state == "done"
+
+
+def test_filing_query_count_does_not_grow_with_length(client, auth, make, app):
+    from tests.querycount import count_queries
+
+    make.job(state="countersigned")
+    auth.login("clerk")
+    with count_queries() as few:
+        client.get("/jobs/filing")
+    for _ in range(4):
+        make.job(state="countersigned")
+    with count_queries() as many:
+        client.get("/jobs/filing")
+    assert len(many) == len(few)

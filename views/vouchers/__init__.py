@@ -1,15 +1,17 @@
 """Service vouchers (服务凭证): the voucher page, its transitions, the manager's queues, print."""
 
-from flask import Blueprint, abort, g, make_response
+from flask import Blueprint, abort, flash, g, make_response, redirect, request, url_for
 from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
+from htmx_flask import make_response as hx_response
 
-from models import Event, Job, RuleError, Signature, User, can
+from models import Event, Job, PartLine, RuleError, Signature, User, can
 from models.core.errors import N_
 from models.core.history import describe, history
 from models.service import AMENDABLE, OPEN_STATES, SERVICE_TYPES, SIGNATURE_KINDS, STATES, Appointment, Chaser
-from views.common import field_or_raise, is_htmx, render, requires
+from models.service.batch import MAX_BATCH, countersign_batch
+from views.common import MAX_INT, field_or_raise, is_htmx, render, requires, translate
 from views.filters import label
 from views.records import (
     changed_answer,
@@ -25,7 +27,8 @@ from views.vouchers.forms import AmendForm, AppointmentForm, DispatchForm, Recor
 bp = Blueprint("vouchers", __name__, url_prefix="/jobs")
 link_records("job", "vouchers.show", "job_id")
 nav("vouchers.dispatch_list", _l("Dispatch"), "job.dispatch", order=30)
-nav("vouchers.queue", _l("Countersign and filing"), "job.file", order=31)
+nav("vouchers.queue", _l("Countersign"), "job.countersign", order=31)
+nav("vouchers.filing", _l("Filing"), "job.file", order=32)
 
 
 @bp.app_template_filter("state_label")
@@ -272,23 +275,101 @@ def dispatch_poll():
     return render("vouchers/dispatch.html", block="lists", position=position, oob=True, **_dispatch_context())
 
 
-def _queue_context():
-    return {"to_countersign": list(Job.awaiting_countersign()), "to_file": list(Job.awaiting_filing())}
+# Countersigning (核签) and filing (归档) are two screens: a second quick tap never files what
+# the first one countersigned.
+QUEUES = {"countersign": Job.awaiting_countersign, "file": Job.awaiting_filing}
 
 
-@bp.get("/queue")
-@requires("job.file")
-def queue():
-    """Vouchers awaiting countersignature (manager), then awaiting filing (Art. 10)."""
-    return render("vouchers/queue.html", position=Event.latest_id(), **_queue_context())
+def _queue_context(step):
+    jobs = list(QUEUES[step]())
+    ids = [job.id for job in jobs]
+    parts, signatures = {}, {}
+    if ids:
+        for part in PartLine.select().where(PartLine.job.in_(ids)).order_by(PartLine.id):
+            parts.setdefault(part.job_id, []).append(part)
+        shown = Signature.select(
+            Signature.id,
+            Signature.subject_id,
+            Signature.kind,
+            Signature.signer_name,
+            Signature.on_paper,
+            Signature.signed_at,
+        )
+        for sig in shown.where(Signature.subject == "job", Signature.subject_id.in_(ids)).order_by(
+            Signature.id
+        ):
+            signatures.setdefault(sig.subject_id, []).append(sig)
+    return {
+        "step": step,
+        "jobs": jobs,
+        "parts": parts,
+        "signatures": signatures,
+        "signature_kinds": SIGNATURE_KINDS,
+    }
 
 
-@bp.get("/queue/poll")
-@requires("job.file")
-def queue_poll():
-    """The queue again when any voucher changed since the position it shows."""
+def _queue(step):
+    return render("vouchers/queue.html", position=Event.latest_id(), **_queue_context(step))
+
+
+def _queue_poll(step):
     changes, done = live_changes({"job"})
     if done is not None:
         return done
     position, _ = changes
-    return render("vouchers/queue.html", block="lists", position=position, oob=True, **_queue_context())
+    return render("vouchers/queue.html", block="lists", position=position, oob=True, **_queue_context(step))
+
+
+@bp.get("/queue")
+@requires("job.countersign")
+def queue():
+    """Vouchers awaiting countersignature (Art. 10), each with its work, parts and signatures,
+    to countersign one by one or ticked together."""
+    return _queue("countersign")
+
+
+@bp.get("/queue/poll")
+@requires("job.countersign")
+def queue_poll():
+    """The queue again when any voucher changed since the position it shows."""
+    return _queue_poll("countersign")
+
+
+@bp.post("/queue/countersign")
+@requires("job.countersign")
+def countersign_ticked():
+    """Countersign the ticked vouchers, each at the version the manager looked at."""
+    items = []
+    for value in request.form.getlist("job")[:MAX_BATCH]:
+        job_id, _, version = value.partition(":")
+        if job_id.isdigit() and version.isdigit() and 0 < int(job_id) <= MAX_INT:
+            items.append((int(job_id), int(version)))
+    try:
+        done, refused = countersign_batch(current_user, items)
+    except RuleError as error:
+        done, refused = [], [("", error)]
+    message = gettext("Countersigned: %(n)s.", n=len(done))
+    if refused:
+        message += (
+            " "
+            + gettext("Not countersigned:")
+            + " "
+            + "; ".join(f"{number} {translate(error)}".strip() for number, error in refused)
+        )
+    if is_htmx():
+        return hx_response("", 204, trigger={"record-changed": {"subject": "job"}, "toast": message})
+    flash(message, "ok" if not refused else "error")
+    return redirect(url_for("vouchers.queue"), 303)
+
+
+@bp.get("/filing")
+@requires("job.file")
+def filing():
+    """Countersigned vouchers awaiting filing (归档), which closes their register line."""
+    return _queue("file")
+
+
+@bp.get("/filing/poll")
+@requires("job.file")
+def filing_poll():
+    return _queue_poll("file")
