@@ -286,7 +286,13 @@ def test_reconciliation_shows_each_bucket(client, auth, make):
     expected = {
         "carried": {carried.id},
         "not_dispatched": {jobs["registered"].id},
-        "not_back": {jobs["dispatched"].id, jobs["on_site"].id, jobs["in_repair"].id},
+        # Still out since yesterday: outstanding today too, not only on its own day.
+        "not_back": {
+            jobs["dispatched"].id,
+            jobs["on_site"].id,
+            jobs["in_repair"].id,
+            dispatched_yesterday.id,
+        },
         "not_countersigned": {jobs["done"].id},
         "not_filed": {jobs["countersigned"].id},
         "problems": set(),
@@ -296,6 +302,12 @@ def test_reconciliation_shows_each_bucket(client, auth, make):
         body = _section(html, section)
         assert {j.id for j in everyone if f'href="/jobs/{j.id}"' in body} == ids, section
     assert "核对一致" in _section(html, "problems")
+    row = re.search(rf"{dispatched_yesterday.number}.*?</tr>", _section(html, "not_back"), re.S).group(0)
+    assert f"{YESTERDAY:%m-%d}登记" in row
+    # Seen from the day before, today's jobs are not there.
+    before = client.get(f"/reconcile/?day={YESTERDAY.isoformat()}").get_data(as_text=True)
+    assert dispatched_yesterday.number in _section(before, "not_back")
+    assert jobs["dispatched"].number not in before
     totals = re.sub(r"\s+", " ", re.search(r'<dl class="totals">(.*?)</dl>', html, re.S).group(1))
     assert "本日登记</dt><dd>8</dd>" in totals.replace("> <", "><")
     assert "已注销</dt><dd>2</dd>" in totals.replace("> <", "><")

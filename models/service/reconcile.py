@@ -2,6 +2,9 @@
 
 from models.core import N_, Signature
 from models.service.job import Job
+from models.service.labels import IN_HAND_STATES
+
+OUTSTANDING = (*IN_HAND_STATES, "done", "countersigned")
 
 
 def reconciliation(day):
@@ -12,11 +15,19 @@ def reconciliation(day):
         .where(Job.register_day < day, Job.state == "registered")
         .order_by(Job.register_day, Job.seq)
     )
+    # Every voucher still outstanding on the day, whatever day it was registered: a job
+    # dispatched on the 29th and never back is on the 1st's page too (oldest first).
+    earlier = list(
+        Job.with_people()
+        .where(Job.register_day < day, Job.state.in_(OUTSTANDING))
+        .order_by(Job.register_day, Job.seq)
+    )
+    open_jobs = earlier + [j for j in entries if j.state in OUTSTANDING]
     buckets = {
         "not_dispatched": [j for j in entries if j.state == "registered"],
-        "not_back": [j for j in entries if j.state in ("dispatched", "on_site", "in_repair")],
-        "not_countersigned": [j for j in entries if j.state == "done"],
-        "not_filed": [j for j in entries if j.state == "countersigned"],
+        "not_back": [j for j in open_jobs if j.state in IN_HAND_STATES],
+        "not_countersigned": [j for j in open_jobs if j.state == "done"],
+        "not_filed": [j for j in open_jobs if j.state == "countersigned"],
     }
     ids = [j.id for j in entries]
     signed = set()
