@@ -1,5 +1,7 @@
 """Users, permissions, settings: an administrator's screens."""
 
+import json
+
 import pytest
 
 from models import Event, Permission, Setting, User
@@ -147,8 +149,42 @@ def test_settings_save_and_validate(client, auth, dbc):
 
 def test_audit_log_lists_events(client, auth):
     auth.login("admin")
-    html = client.get("/admin/events").get_data(as_text=True)
+    html = client.get("/admin/events?logins=1").get_data(as_text=True)
     assert "登录" in html and ">用户 Admin</a>" in html  # the record by its name, linked
+
+
+def test_audit_log_hides_sign_ins_and_filters_by_record_user_and_date(client, auth, users, make):
+    from models.core import now
+
+    first = make.job(fault="第一单")
+    second = make.job(fault="第二单")
+    first.dispatch(users["tech1"], users["manager"])
+    auth.login("admin")
+    html = client.get("/admin/events").get_data(as_text=True)
+    assert "</strong> 登录" not in html and first.number in html and second.number in html
+    assert f'href="/admin/events?subject=job&amp;record={first.id}"' in html  # "only this record"
+
+    only = client.get(f"/admin/events?subject=job&record={first.id}").get_data(as_text=True)
+    assert first.number in only and second.number not in only
+    by = client.get(f"/admin/events?user={users['manager'].id}").get_data(as_text=True)
+    assert "派工给" in by and "登记了来电" not in by
+    day = now().date().isoformat()
+    assert first.number in client.get(f"/admin/events?start={day}&end={day}").get_data(as_text=True)
+    empty = client.get("/admin/events?start=2020-01-01&end=2020-01-02").get_data(as_text=True)
+    assert "没有符合条件的记录。" in empty
+    swapped = client.get(f"/admin/events?start={day}&end=2020-01-01").get_data(as_text=True)
+    assert "起始日期晚于结束日期" in swapped and first.number in swapped
+    assert client.get("/admin/events?start=bogus&user=abc&record=-1").status_code == 200
+
+
+def test_a_permission_change_says_what_changed(client, auth, users, dbc):
+    auth.login("admin")
+    page = client.get("/admin/permissions").get_data(as_text=True)
+    assert 'hx-confirm="将“登记服务来电”授予财务？"' in page
+    response = client.post("/admin/permissions/intake.register/finance", htmx=True)
+    assert json.loads(response.headers["HX-Trigger"])["toast"] == "已将“登记服务来电”授予财务。"
+    response = client.post("/admin/permissions/intake.register/finance", htmx=True)
+    assert json.loads(response.headers["HX-Trigger"])["toast"] == "已收回财务的“登记服务来电”权限。"
 
 
 def test_a_technician_with_jobs_in_hand_is_not_deactivated(client, auth, users, make, dbc):

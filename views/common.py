@@ -1,5 +1,6 @@
 """What every blueprint shares: access marks, fragment rendering, rule errors as responses."""
 
+import datetime
 import re
 from urllib.parse import parse_qsl, urlencode, urlsplit
 
@@ -135,6 +136,15 @@ def int_arg(name):
     """A positive id or page number from the query string, or None."""
     value = request.args.get(name, type=int)
     return value if value is not None and 0 < value <= MAX_INT else None
+
+
+def date_arg(name):
+    """A date from the query string (YYYY-MM-DD, years 1900–2999), or None."""
+    try:
+        value = datetime.date.fromisoformat(text_arg(name, 10))
+    except ValueError:
+        return None
+    return value if 1900 <= value.year <= 2999 else None
 
 
 def text_arg(name, limit=100):

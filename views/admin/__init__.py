@@ -1,6 +1,10 @@
 """Users, the permission map, settings and the audit log."""
 
-from flask import Blueprint, abort
+import datetime
+import json
+
+from flask import Blueprint, abort, request
+from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from playhouse.flask_utils import PaginatedQuery
@@ -10,9 +14,9 @@ from models.core import ACTIONS, ROLE_LABELS, ROLES, SETTINGS, SUBJECTS, permiss
 from models.core.access import permission_keys
 from models.core.history import describe, history
 from views.admin.forms import NewUserForm, ResetPasswordForm, UserForm, role_choices, settings_form
-from views.common import form_error, int_arg, is_htmx, render, requires, see_other, text_arg
+from views.common import date_arg, form_error, int_arg, is_htmx, render, requires, see_other, text_arg
 from views.forms import EmptyForm
-from views.records import link_records
+from views.records import link_records, to_utc
 from views.shell import nav
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
@@ -149,16 +153,31 @@ def toggle_permission(key, role):
     if not is_htmx():
         return see_other("admin.permissions")
     _, _, action, scope = rows[key]
-    return render(
+    mapping = permission_map()
+    response = render(
         "admin/permissions.html",
         block="cell",
         key=key,
         action=action,
         scope=scope,
         role=role,
-        mapping=permission_map(),
+        role_labels=ROLE_LABELS,
+        mapping=mapping,
         form=EmptyForm(),
     )
+    # Say what changed, in words: the grid's tick alone is easy to misread.
+    what = gettext(action.label)
+    if scope == "any":
+        what += " — " + gettext("all records")
+    elif scope == "own":
+        what += " — " + gettext(action.own_label)
+    role_name = gettext(ROLE_LABELS[role])
+    if role in mapping[key]:
+        message = gettext("Granted “%(action)s” to %(role)s.", action=what, role=role_name)
+    else:
+        message = gettext("Revoked “%(action)s” from %(role)s.", action=what, role=role_name)
+    response.headers["HX-Trigger"] = json.dumps({"toast": message})
+    return response
 
 
 @bp.route("/settings", methods=["GET", "POST"])
@@ -186,9 +205,43 @@ def settings():
 def events():
     """The audit log, newest first, in words; notes only where the viewer may read the record."""
     query = Event.select().order_by(Event.id.desc())
-    subject = text_arg("subject", 30)
-    if subject:
-        query = query.where(Event.subject == subject)
+    filters = {
+        "subject": text_arg("subject", 30),
+        "record": int_arg("record"),
+        "user": int_arg("user"),
+        "start": date_arg("start"),
+        "end": date_arg("end"),
+        "logins": request.args.get("logins") == "1",
+    }
+    notes = []
+    if filters["subject"]:
+        query = query.where(Event.subject == filters["subject"])
+        if filters["record"]:
+            query = query.where(Event.subject_id == filters["record"])
+    if filters["user"]:
+        query = query.where(Event.actor_id == filters["user"])
+    if filters["start"] and filters["end"] and filters["start"] > filters["end"]:
+        notes.append(_l("The period starts after it ends: showing it the other way round."))
+        filters["start"], filters["end"] = filters["end"], filters["start"]
+    if filters["start"]:
+        query = query.where(Event.at >= to_utc(datetime.datetime.combine(filters["start"], datetime.time())))
+    if filters["end"]:
+        after = filters["end"] + datetime.timedelta(days=1)
+        query = query.where(Event.at < to_utc(datetime.datetime.combine(after, datetime.time())))
+    if not filters["logins"]:
+        # Sign-ins and sign-outs are most of the log and rarely what one looks for.
+        query = query.where(Event.action.not_in(("login", "logout")))
     page = PaginatedQuery(query, paginate_by=50, page=int_arg("page") or 1)
     entries = describe(page.get_object_list(), current_user)
-    return render("admin/events.html", page=page, entries=entries, subject=subject, subjects=SUBJECTS)
+    args = {k: (v.isoformat() if isinstance(v, datetime.date) else v) for k, v in filters.items() if v}
+    args["logins"] = "1" if filters["logins"] else None
+    return render(
+        "admin/events.html",
+        page=page,
+        entries=entries,
+        filters=filters,
+        args=args,
+        notes=notes,
+        subjects=SUBJECTS,
+        people=list(User.select(User.id, User.full_name).order_by(User.full_name)),
+    )
