@@ -7,6 +7,7 @@ from flask_login import current_user
 from markupsafe import Markup, escape
 
 from models.core import Label, can, now, to_local
+from models.core.settings import company
 from views.records import record_url
 from views.shell import actions_for, menu, panels_for
 
@@ -113,6 +114,7 @@ def register(app):
     # a global, not a context value: macros imported without context use it too
     app.jinja_env.globals["record_actions"] = actions_for
     app.jinja_env.globals["record_panels"] = panels_for
+    app.jinja_env.globals["letterhead"] = company
 
     @app.context_processor
     def _globals():

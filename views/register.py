@@ -19,6 +19,7 @@ nav("register.view", _l("Service register"), "register.view", order=40)
 nav("register.reconcile", _l("Daily reconciliation"), "reconcile.view", order=41)
 
 PER_PAGE = 100
+ROWS_PER_SHEET = 12  # A4 landscape with two-line cells
 MAX_PRINT_DAYS = 31
 CLOSED_STATES = ("filed", "void")
 # The register's state filter: every state, plus "open" and "closed" (注销) lines.
@@ -183,6 +184,22 @@ def print_page():
     by_day = {day: list(group) for day, group in itertools.groupby(lines, key=lambda job: job.register_day)}
     # A single day always gets its page, even an empty one; a period prints the days it has.
     days = [start] if start == end else sorted(by_day)
+    # A sheet holds ROWS_PER_SHEET lines; a longer day continues on the next sheet, its lines
+    # numbered on, and every sheet says which of how many it is (第 1 页 / 共 3 页).
+    sheets = []
+    for day in days:
+        jobs = by_day.get(day, [])
+        chunks = [jobs[i : i + ROWS_PER_SHEET] for i in range(0, len(jobs), ROWS_PER_SHEET)] or [[]]
+        for n, chunk in enumerate(chunks):
+            sheets.append(
+                {
+                    "day": day,
+                    "jobs": chunk,
+                    "offset": n * ROWS_PER_SHEET,
+                    "all": jobs,
+                    "last": n == len(chunks) - 1,
+                }
+            )
     return render(
         "register/print.html",
         status=422 if notes else 200,
@@ -190,7 +207,7 @@ def print_page():
         start=start,
         end=end,
         period=_period_args(start, end),
-        pages=[(day, by_day.get(day, [])) for day in days],
+        sheets=sheets,
         closed_states=CLOSED_STATES,
         printed_at=now(),
     )

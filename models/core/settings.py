@@ -144,3 +144,20 @@ register_subject(
         reader="admin.settings",
     )
 )
+
+
+# The company on every printed form (letterhead) and wherever customers see its name.
+register_settings(
+    [
+        SettingSpec("company_name", "text", "", N_("Company name, printed at the head of every form")),
+        SettingSpec("company_address", "text", "", N_("Company address on printed forms")),
+        SettingSpec("company_phone", "text", "", N_("Service telephone on printed forms")),
+    ],
+    section=N_("Company and printed forms"),
+)
+
+
+def company():
+    """The letterhead: {"name", "address", "phone"} from the settings (empty when not set)."""
+    values = Setting.all_values()
+    return {key: values[f"company_{key}"] for key in ("name", "address", "phone")}
