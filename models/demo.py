@@ -7,7 +7,7 @@ import struct
 import zlib
 
 from models.complaints import Complaint
-from models.core import Event, User, db, now, today
+from models.core import Event, Setting, User, db, now, today
 from models.customers import Contract, Customer, Equipment, ProductModel
 from models.materials import demo as materials_demo
 from models.money import demo as money_demo
@@ -142,6 +142,12 @@ def load_demo(seed=7):
             )
         money_demo.price_list(users)
         clerk, manager = users["clerk"], users["manager"]
+        for key, value in (
+            ("company_name", "华东机电设备服务有限公司"),
+            ("company_address", "上海市普陀区中山北路 3000 号"),
+            ("company_phone", "400-820-1234"),
+        ):
+            Setting.set_value(key, value, users["admin"])
         for model, spec, warranty_days in PRODUCTS[:6]:
             ProductModel.add(clerk, model, spec, warranty_months=round(warranty_days / 30.4))
         techs = [users["tech1"], users["tech2"]]
@@ -226,7 +232,9 @@ def _calls(users):
         note = "客户要求先电话联系" if n == 0 else ""
         Appointment.set(clerk, job, day + datetime.timedelta(days=n % 3), slot, agreed=agreed, note=note)
     dispatched = [j for j in open_jobs if j.state == "dispatched"]
-    for job, said in zip(dispatched[:2], ("客户来电催问师傅什么时候到", "第二次来电：生产线停着，请尽快"), strict=False):
+    for job, said in zip(
+        dispatched[:2], ("客户来电催问师傅什么时候到", "第二次来电：生产线停着，请尽快"), strict=False
+    ):
         Chaser.add(clerk, job, said)
     if dispatched:
         Chaser.add(clerk, dispatched[0], "客户再次来电，说下午三点前家里有人")
