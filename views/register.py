@@ -19,7 +19,7 @@ nav("register.view", _l("Service register"), "register.view", order=40)
 nav("register.reconcile", _l("Daily reconciliation"), "reconcile.view", order=41)
 
 PER_PAGE = 100
-ROWS_PER_SHEET = 12  # A4 landscape with two-line cells
+ROWS_PER_SHEET = 8  # A4 landscape: rows of 3–5 lines (checked by printing to PDF)
 MAX_PRINT_DAYS = 31
 CLOSED_STATES = ("filed", "void")
 # The register's state filter: every state, plus "open" and "closed" (注销) lines.
