@@ -340,6 +340,8 @@ def test_countersign_and_filing_are_two_screens_and_the_clerk_files(client, auth
     assert f'action="/jobs/{done.id}/countersign"' in queue and "/file" not in queue
     assert "更换电容，试机正常" in queue and "电容 100uF × 2" in queue  # work and parts to look at
     assert f"/jobs/{done.id}/signatures/" in queue  # the customer's signature on the card
+    refreshed = client.get("/jobs/queue/poll?since=0", htmx=True).get_data(as_text=True)
+    assert f'action="/jobs/{done.id}/countersign"' in refreshed and "/file" not in refreshed
     auth.logout()
     auth.login("clerk")
     assert client.get("/jobs/queue").status_code == 403  # the clerk does not countersign
