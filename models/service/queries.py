@@ -4,6 +4,7 @@ from peewee import JOIN, Case, fn
 
 from models.core import User
 from models.customers import phone_digits
+from models.service.appointments import SLOT_ORDER, Appointment, Chaser
 from models.service.labels import ACTIVE_STATES, IN_HAND_STATES, OPEN_STATES
 
 
@@ -29,8 +30,6 @@ class JobQueries:
     def for_board(cls):
         """Only the columns a board card shows, with its appointment (``job.appt``) and its
         number of chasers (``job.chasers``): the board is the busiest page."""
-        from models.service.calls import Appointment, Chaser  # calls builds on Job
-
         chasers = Chaser.select(fn.COUNT(Chaser.id)).where(Chaser.job == cls.id)
         return cls.select(
             cls.id,
@@ -59,8 +58,6 @@ class JobQueries:
     @classmethod
     def appointment_order(cls):
         """Due day first: the appointment's day (by time of day), else the register day."""
-        from models.service.calls import SLOT_ORDER, Appointment
-
         slot = Case(Appointment.slot, [(key, n) for n, key in enumerate(SLOT_ORDER)], len(SLOT_ORDER))
         return [fn.COALESCE(Appointment.day, cls.register_day), slot]
 
@@ -75,8 +72,6 @@ class JobQueries:
         due = cls.appointment_order()
         waiting = list(board.where(cls.state == "registered").order_by(*due, cls.id).limit(limit))
         order = [*due, cls.dispatched_at, cls.id]
-        from models.service.calls import Appointment
-
         ranked = (
             cls.select(
                 cls.id, fn.ROW_NUMBER().over(partition_by=[cls.technician], order_by=order).alias("rn")
@@ -128,8 +123,6 @@ class JobQueries:
     def in_hand(cls, technician):
         """A technician's own work not yet finished, by appointment, older register days
         (carried over) first; ``job.appt`` is the appointment."""
-        from models.service.calls import Appointment
-
         tech = User.alias("tech")
         return (
             cls.select(cls, tech, Appointment)
