@@ -136,8 +136,8 @@ def test_register_on_desktop_search_and_print(browser, live_server, screenshot):
     expect(page.locator(".register-table")).to_contain_text(numbers["carried"])
 
     page.goto(live_server.url + "/register/print")
-    expect(page.get_by_role("heading", name="服务登记簿")).to_be_visible()
-    expect(page.locator(".register-book")).to_contain_text(numbers["filed"])
+    expect(page.get_by_role("heading", name="服务登记簿").first).to_be_visible()  # one a sheet
+    expect(page.locator(".register-book", has_text=numbers["filed"])).to_have_count(1)
     _top(page, screenshot, "print-screen")
     page.emulate_media(media="print")
     page.set_viewport_size({"width": 1047, "height": 740})  # A4 landscape less 10 mm margins, at 96 dpi
@@ -146,6 +146,10 @@ def test_register_on_desktop_search_and_print(browser, live_server, screenshot):
     sizes = re.findall(rb"/MediaBox\s*\[\s*0 0 ([\d.]+) ([\d.]+)\s*\]", pdf)
     assert sizes and all(float(w) > float(h) for w, h in sizes)  # A4 landscape
     assert round(float(sizes[0][0])) in (841, 842)
+    # Each numbered sheet is one printed page: 第 n 页 / 共 m 页 is what the paper says.
+    sheets = page.locator(".register-sheet").count()
+    assert len(sizes) == sheets, (len(sizes), sheets)
+    expect(page.locator(".register-sheet").last).to_contain_text(f"第 {sheets} 页 / 共 {sheets} 页")
     assert errors == []
     context.close()
 
