@@ -48,6 +48,8 @@ def test_kill_mid_stream_loses_nothing_acknowledged(backend, database_url):
                         "equipment": equipment_id,
                         "channel": "phone",
                         "fault": f"断电测试 {n}-{i}",
+                        # the same equipment again and again: a second open job needs a reason
+                        "duplicate_reason": "断电测试：反复登记同一设备",
                     },
                 )
             except (OSError, http.client.HTTPException):

@@ -131,7 +131,8 @@ def test_change_through_one_process_appears_on_the_others_board(backend, pg_serv
 
         status, body = browser.open(f"{b}/board/poll?since={position}", headers={"HX-Request": "true"})
         assert status == 200
-        assert f'hx-swap-oob="beforeend:#cards-tech-{tech.id}"' in body
+        # the card, placed by app.js into the technician's lane
+        assert f'data-place="#cards-tech-{tech.id}" data-replace="card-{job.id}"' in body
     finally:
         for server in servers:
             server.terminate()
