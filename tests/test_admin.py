@@ -1,6 +1,7 @@
 """Users, permissions, settings: an administrator's screens."""
 
 import json
+import re
 
 import pytest
 
@@ -145,6 +146,25 @@ def test_settings_save_and_validate(client, auth, dbc):
     assert response.status_code == 422 and Setting.get_value("quick_work_picks") == "A\nB"
     event = Event.select().where(Event.subject == "setting").order_by(Event.id.desc()).first()
     assert event.note == "quick_work_picks" and event.data["to"] == "A\nB"
+
+
+def test_the_manager_cannot_loosen_the_control_of_their_own_work(client, auth, users, dbc):
+    from models.core import Forbidden
+
+    auth.login("manager")
+    page = client.get("/admin/settings").get_data(as_text=True)
+    assert re.search(
+        r'<input[^>]*disabled[^>]*name="countersign_own_work"|<input[^>]*name="countersign_own_work"[^>]*disabled',
+        page,
+    )
+    response = client.post(
+        "/admin/settings", data=_settings_form(countersign_own_work="y", quick_work_picks="X")
+    )
+    assert response.status_code == 200
+    assert Setting.get_value("countersign_own_work") is False and Setting.get_value("quick_work_picks") == "X"
+    with pytest.raises(Forbidden):
+        Setting.set_value("countersign_own_work", True, users["manager"])
+    assert Setting.set_value("countersign_own_work", True, users["admin"])
 
 
 def test_audit_log_lists_events(client, auth):

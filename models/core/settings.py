@@ -7,7 +7,7 @@ from collections.abc import Callable
 
 from peewee import CharField
 
-from models.core.access import require
+from models.core.access import can, require
 from models.core.db import BaseModel, JSONField, db
 from models.core.errors import N_, Label, RuleError
 from models.core.events import Event, Subject, register_subject
@@ -28,6 +28,9 @@ class SettingSpec:
     options: tuple = ()  # (value, label) pairs for "choice" and "choices"
     validate: Callable | None = None  # value -> None, or raise RuleError
     section: str = ""
+    # Changing it needs this permission too (a setting that loosens a control of the manager's
+    # own work is not the manager's to change).
+    permission: str | None = None
 
 
 SETTINGS: dict[str, SettingSpec] = {}
@@ -109,6 +112,8 @@ class Setting(BaseModel):
             old = cls.get_value(key)
             if old == value:
                 return False
+            if by is not None and spec.permission:
+                require(by, spec.permission)
             row, created = cls.get_or_create(key=key, defaults={"value": value})
             if not created:
                 row.value = value
@@ -123,6 +128,12 @@ class Setting(BaseModel):
             _check(SETTINGS[key], value)
         with db.atomic():
             return [key for key, value in values.items() if cls.set_value(key, value, by)]
+
+
+def may_change(user, key):
+    """Whether ``user`` may change this setting (its own permission, if it has one)."""
+    spec = SETTINGS[key]
+    return can(user, "admin.settings") and (spec.permission is None or can(user, spec.permission))
 
 
 def _setting_titles(ids):

@@ -133,8 +133,9 @@ register_settings(
             N_("Allow countersigning a service one recorded oneself (a one-person department)"),
             hint=N_(
                 "Otherwise somebody other than who finished the job or entered its paper voucher "
-                "countersigns it."
+                "countersigns it. Only an administrator changes this."
             ),
+            permission="admin.permissions",
         ),
     ],
     section=N_("Service work"),

@@ -12,6 +12,7 @@ from playhouse.flask_utils import PaginatedQuery
 from models import Event, Permission, RuleError, Setting, User
 from models.core import ACTIONS, ROLE_LABELS, ROLES, SETTINGS, SUBJECTS, permission_map
 from models.core.access import permission_keys
+from models.core.settings import may_change
 from models.core.history import describe, history
 from views.admin.forms import NewUserForm, ResetPasswordForm, UserForm, role_choices, settings_form
 from views.common import date_arg, form_error, int_arg, is_htmx, render, requires, see_other, text_arg
@@ -184,7 +185,7 @@ def toggle_permission(key, role):
 @requires("admin.settings")
 def settings():
     """Thresholds, deadlines and texts the regulation leaves to the company."""
-    form = settings_form(Setting.all_values())
+    form = settings_form(Setting.all_values(), editable=[k for k in SETTINGS if may_change(current_user, k)])
     saved = False
     if form.validate_on_submit():
         try:

@@ -83,14 +83,20 @@ def _setting_field(spec):
     return StringField(title, validators=[Length(max=300)])
 
 
-def settings_form(values, **kwargs):
-    """A form with one field per registered setting, filled from the stored ``values``."""
+def settings_form(values, editable=None, **kwargs):
+    """A form with one field per registered setting, filled from the stored ``values``;
+    the settings not in ``editable`` (keys) are shown and never sent back."""
+    editable = set(SETTINGS) if editable is None else set(editable)
 
     class SettingsForm(BaseForm):
+        locked = set(SETTINGS) - editable
+
         def stored_values(self):
             """The submitted values in their stored form (fen, lists, dates)."""
             result = {}
             for key, spec in SETTINGS.items():
+                if key in self.locked:
+                    continue
                 value = getattr(self, key).data
                 if spec.kind == "money":
                     value = int((value * 100).to_integral_value(decimal.ROUND_HALF_UP))
@@ -103,7 +109,11 @@ def settings_form(values, **kwargs):
 
     initial = {}
     for key, spec in SETTINGS.items():
-        setattr(SettingsForm, key, _setting_field(spec))
+        field = _setting_field(spec)
+        if key not in editable:
+            field.kwargs["render_kw"] = {"disabled": True}
+            field.kwargs["validators"] = []
+        setattr(SettingsForm, key, field)
         value = values.get(key, spec.default)
         if spec.kind == "money":
             value = decimal.Decimal(value) / 100
