@@ -18,7 +18,7 @@ from models.core.db import BaseModel, db, now
 from models.core.errors import N_, RuleError
 from models.core.events import Event
 from models.core.settings import SETTINGS, Setting, SettingSpec, register_settings
-from models.core.users import User
+from models.core.users import User, on_sessions_end
 
 # "Last seen" is written at most this often: a session's reads stay reads.
 TOUCH_EVERY = datetime.timedelta(minutes=1)
@@ -207,3 +207,6 @@ class UserSession(BaseModel):
         if keep is not None:
             query = query.where(cls.id != getattr(keep, "id", keep))
         return query.execute()
+
+
+on_sessions_end(UserSession.end_all)

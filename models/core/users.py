@@ -200,11 +200,19 @@ class User(BaseModel):
         return self.full_name or self.username
 
 
+# Sessions refer to users, not the reverse: the sessions module registers how they end.
+SESSION_ENDERS = []
+
+
+def on_sessions_end(function):
+    """Register ``function(user, keep=None) -> number ended`` (a new password, deactivation)."""
+    SESSION_ENDERS.append(function)
+    return function
+
+
 def _end_sessions(user, keep=None):
     """End every session of ``user`` but ``keep`` (inside the caller's transaction)."""
-    from models.core.sessions import UserSession  # sessions refer to users, not the reverse
-
-    return UserSession.end_all(user, keep=keep)
+    return sum(end(user, keep=keep) for end in SESSION_ENDERS)
 
 
 def _user_titles(ids):

@@ -7,7 +7,7 @@ import datetime
 
 from models.core import N_, Label, Subject, register_subject, to_local
 from models.service import Job
-from models.surveys.answers import AlreadyAnswered, Answer, AnswerItem, Suggestion
+from models.surveys.answers import AlreadyAnswered, Answer, AnswerItem, Suggestion, questionnaire_listing
 from models.surveys.asking import (
     Campaign,
     SurveyRequest,
@@ -185,6 +185,7 @@ register_subject(
 )
 
 __all__ = [
+    "questionnaire_listing",
     "ANSWER_STATES",
     "CAMPAIGN_KINDS",
     "CAMPAIGN_STATES",

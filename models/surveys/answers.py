@@ -16,6 +16,7 @@ from peewee import (
     IntegerField,
     IntegrityError,
     TextField,
+    fn,
 )
 
 from models.core import (
@@ -340,4 +341,25 @@ def _items(questions, values):
             )
     if not items:
         raise RuleError(N_("Please answer at least one question."))
+    return items
+
+
+def questionnaire_listing():
+    """Every questionnaire with its newest published version number and its answers' count."""
+    versions = (
+        QuestionnaireVersion.select(
+            QuestionnaireVersion.questionnaire, fn.MAX(QuestionnaireVersion.number).alias("n")
+        )
+        .where(QuestionnaireVersion.published_at.is_null(False))
+        .group_by(QuestionnaireVersion.questionnaire)
+    )
+    published = {row.questionnaire_id: row.n for row in versions}
+    answers = Answer.select(Answer.questionnaire, fn.COUNT(Answer.id).alias("n")).group_by(
+        Answer.questionnaire
+    )
+    counts = {row.questionnaire_id: row.n for row in answers}
+    items = list(Questionnaire.select().order_by(Questionnaire.state, Questionnaire.name))
+    for item in items:
+        item.published = published.get(item.id)
+        item.answer_count = counts.get(item.id, 0)
     return items

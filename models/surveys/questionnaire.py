@@ -249,29 +249,6 @@ class Questionnaire(StatefulModel):
             ).execute()
             return self.apply("make_default", by, version, is_default=True)
 
-    @classmethod
-    def listing(cls):
-        """Every questionnaire with its newest version number and its answers' count."""
-        from models.surveys.answers import Answer
-
-        versions = (
-            QuestionnaireVersion.select(
-                QuestionnaireVersion.questionnaire, fn.MAX(QuestionnaireVersion.number).alias("n")
-            )
-            .where(QuestionnaireVersion.published_at.is_null(False))
-            .group_by(QuestionnaireVersion.questionnaire)
-        )
-        published = {row.questionnaire_id: row.n for row in versions}
-        answers = Answer.select(Answer.questionnaire, fn.COUNT(Answer.id).alias("n")).group_by(
-            Answer.questionnaire
-        )
-        counts = {row.questionnaire_id: row.n for row in answers}
-        items = list(cls.select().order_by(cls.state, cls.name))
-        for item in items:
-            item.published = published.get(item.id)
-            item.answer_count = counts.get(item.id, 0)
-        return items
-
 
 class QuestionnaireVersion(BaseModel):
     """One version of a questionnaire's questions; published once, never edited after."""

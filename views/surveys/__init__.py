@@ -36,6 +36,7 @@ from models.surveys import (
     SurveyRequest,
     booked_calls,
     followup_queue,
+    questionnaire_listing,
 )
 from models.surveys.asking import SERVED_STATES
 from models.surveys.results import export_rows, results, technician_scores
@@ -655,7 +656,7 @@ def questionnaires():
     return _render(
         "surveys/questionnaires.html",
         "surveys.questionnaires",
-        items=Questionnaire.listing(),
+        items=questionnaire_listing(),
         form=QuestionnaireForm(formdata=None),
     )
 
@@ -675,7 +676,7 @@ def create_questionnaire():
     return _render(
         "surveys/questionnaires.html",
         "surveys.questionnaires",
-        items=Questionnaire.listing(),
+        items=questionnaire_listing(),
         form=form,
         status=422,
     )
