@@ -194,6 +194,7 @@ def load_demo(seed=7):
             + ["countersigned"] * 2
             + ["filed"] * 8
             + ["void"]
+            + ["repaired"]  # last, so that the jobs before it stay as they were
         )
         rng.shuffle(equipment)
         for k, state in enumerate(plan):
@@ -267,10 +268,22 @@ def _advance(rng, job, state, manager, clerk, tech):
     job.arrive(tech)
     if state == "on_site":
         return
-    if state == "in_repair":
+    if state in ("in_repair", "repaired"):
+        signer = job.contact_person or job.customer_name
+        receipt = {
+            "accessories": "电源线一根",
+            "condition": "外壳完好，左侧面板有轻微划痕",
+            "return_by": today() + datetime.timedelta(days=3),
+        }
         job.carry_back(
-            tech, _signature(job.contact_person or job.customer_name, job.id), "现场无法修复，带回检修"
+            tech,
+            _signature(signer, job.id),
+            "现场无法修复，带回检修",
+            receipt=receipt,
+            technician_signature=_signature(tech.full_name, job.id + 500)["image"],
         )
+        if state == "repaired":  # the workshop's step done: waiting to be taken back
+            job.repair(tech, "更换控制板，老化测试 4 小时正常", parts=[rng.choice(PARTS)])
         return
     signature, work = _signature(job.contact_person or job.customer_name, job.id), rng.choice(WORK)
     arrived = now() - datetime.timedelta(minutes=rng.randint(25, 140))

@@ -1,10 +1,12 @@
-// The technician's phone screens: the customer's signature on a canvas, drafts kept through a
-// weak signal, plain messages when a request fails. Loaded only by templates/tech/*.html.
+// The technician's phone screens: the customer's and the technician's signatures on canvases,
+// what the customer signs for summed up above the pads, rows of parts added as needed, drafts
+// kept through a weak signal. Loaded only by templates/tech/*.html.
 // Every text shown comes from data-* attributes of the page (translated by the server).
 (function () {
   "use strict";
 
-  var DRAFT_SKIP = { csrf_token: true, signature: true, key: true, version: true };
+  var DRAFT_SKIP = { csrf_token: true, signature: true, tech_signature: true, key: true, version: true };
+  var PART_NAME = /^parts-(\d+)-name$/;
 
   function store() {
     try { return window.localStorage; } catch (e) { return null; }
@@ -16,7 +18,38 @@
     el.hidden = !text;
   }
 
-  // ---- drafts: the finish form's fields kept in localStorage per job and version ----------
+  // ---- rows of parts: one more at a tap, up to the form's maximum ---------------------------
+
+  function partRows(form) {
+    return form.querySelectorAll("[data-part-row]");
+  }
+
+  function addPartRow(form) {
+    var rows = partRows(form);
+    var last = rows[rows.length - 1];
+    var button = form.querySelector("[data-part-add]");
+    var box = form.querySelector("[data-parts]");
+    var max = parseInt(button && button.dataset.max || (box && box.dataset.max) || "10", 10);
+    if (!last) { return null; }
+    var count = form.querySelectorAll("[data-part-row], [data-recorded]").length;
+    var row = last.cloneNode(true);
+    row.querySelectorAll("input").forEach(function (input) {
+      input.name = input.name.replace(/^parts-\d+-/, "parts-" + count + "-");
+      input.id = input.name;
+      input.value = /-quantity$/.test(input.name) ? "1" : "";
+      input.removeAttribute("aria-invalid");
+    });
+    // the new row goes after the last row and the errors that belong to it
+    var after = last;
+    while (after.nextElementSibling && after.nextElementSibling.classList.contains("error")) {
+      after = after.nextElementSibling;
+    }
+    after.after(row);
+    if (button && count + 1 >= max) { button.hidden = true; }
+    return row;
+  }
+
+  // ---- drafts: a form's fields kept in localStorage per job and version ---------------------
 
   function draftFields(form) {
     return Array.prototype.filter.call(form.elements, function (el) {
@@ -42,6 +75,13 @@
     var values;
     try { values = JSON.parse(raw); } catch (e) { return false; }
     if (!Array.isArray(values)) { return false; }
+    // Rows of parts added before the reload are added again first.
+    values.forEach(function (pair) {
+      var match = PART_NAME.exec(pair[0]);
+      if (!match) { return; }
+      var guard = 0;
+      while (!form.elements[pair[0]] && guard++ < 20 && addPartRow(form)) { /* one more row */ }
+    });
     draftFields(form).forEach(function (el) {
       if (el.type === "checkbox" || el.type === "radio") {
         el.checked = values.some(function (pair) { return pair[0] === el.name && pair[1] === el.value; });
@@ -62,22 +102,21 @@
     }
   }
 
-  // ---- the signature pad -------------------------------------------------------------------
+  // ---- the signature pads -------------------------------------------------------------------
 
-  function setUpSignature(form) {
-    var box = form.querySelector("[data-signature]");
-    var canvas = box && box.querySelector("canvas");
+  function setUpPad(box) {
+    var canvas = box.querySelector("canvas");
     if (!canvas || typeof window.SignaturePad !== "function") { return null; }
     var pad = new window.SignaturePad(canvas, { minWidth: 1, maxWidth: 3, penColor: "#000" });
-    var hidden = box.querySelector("input[name=signature]");
+    var hidden = box.querySelector("input[type=hidden]");
     var empty = box.querySelector("[data-signature-empty]");
 
     // Drawing a picture back is asynchronous: a submission waits for it (see the submit handler).
-    var pending = null;
+    var state = { pending: null };
     function drawImage(url, width, height) {
-      pending = pad.fromDataURL(url, { ratio: 1, width: width, height: height })
+      state.pending = pad.fromDataURL(url, { ratio: 1, width: width, height: height })
         .catch(function () { pad.clear(); })
-        .then(function () { pending = null; });
+        .then(function () { state.pending = null; });
     }
 
     // The canvas's pixels follow its shown size and the screen's density (capped: a smaller PNG
@@ -112,46 +151,42 @@
       drawImage(hidden.value, shown.width, shown.height);
     }
     pad.addEventListener("beginStroke", function () { show(empty, ""); });
-    box.querySelector("[data-signature-clear]").addEventListener("click", function () {
+    function clear() {
       pad.clear();
       if (hidden) { hidden.value = ""; }
-    });
-    form.signaturePad = pad;
-    form.signaturePending = function () { return pending; };
-    return pad;
+    }
+    box.querySelector("[data-signature-clear]").addEventListener("click", clear);
+    return { box: box, pad: pad, hidden: hidden, empty: empty, clear: clear, state: state };
+  }
+
+  function pending(form) {
+    var waits = (form.pads || []).map(function (p) { return p.state.pending; }).filter(Boolean);
+    return waits.length ? Promise.all(waits) : null;
   }
 
   // Runs before htmx (capture phase on the document): an empty pad stops the submission with a
-  // visible message; otherwise the drawing goes into the hidden input htmx then sends.
+  // visible message; otherwise the drawings go into the hidden inputs htmx then sends.
   document.addEventListener("submit", function (event) {
     var form = event.target;
-    if (form.matches && form.matches("[data-draft-from]")) {
-      // Arriving bumps the version by one: the draft typed meanwhile moves with it.
-      var ls = store();
-      var draft = ls && ls.getItem(form.dataset.draftFrom);
-      if (draft) { ls.setItem(form.dataset.draftTo, draft); }
-      return;
-    }
-    if (!form.matches || !form.matches("[data-finish-form]") || !form.signaturePad) { return; }
-    var pad = form.signaturePad;
-    var hidden = form.querySelector("input[name=signature]");
-    var pending = form.signaturePending();
-    if (pending) {
+    if (!form.matches || !form.matches("[data-finish-form]") || !form.pads) { return; }
+    var waiting = pending(form);
+    if (waiting) {
       event.preventDefault();
       event.stopPropagation();
-      pending.then(function () { form.requestSubmit(); });
+      waiting.then(function () { form.requestSubmit(); });
       return;
     }
     show(form.querySelector("[data-send-error]"), "");
-    if (pad.isEmpty()) {
+    var blank = form.pads.filter(function (p) { return p.pad.isEmpty(); });
+    form.pads.forEach(function (p) { show(p.empty, ""); });
+    if (blank.length) {
       event.preventDefault();
       event.stopPropagation();
-      var empty = form.querySelector("[data-signature-empty]");
-      show(empty, form.dataset.msgSignFirst);
-      form.querySelector("[data-signature]").scrollIntoView({ block: "center" });
+      blank.forEach(function (p) { show(p.empty, p.box.dataset.msgEmpty); });
+      blank[0].box.scrollIntoView({ block: "center" });
       return;
     }
-    hidden.value = pad.toDataURL("image/png");
+    form.pads.forEach(function (p) { p.hidden.value = p.pad.toDataURL("image/png"); });
     saveDraft(form);
   }, true);
 
@@ -160,22 +195,75 @@
   document.addEventListener("htmx:afterRequest", function (event) {
     var elt = event.detail && event.detail.elt;
     if (!elt || !elt.closest || !event.detail.successful) { return; }
-    var form = elt.closest("[data-finish-form]");
+    var form = elt.closest("[data-draft-form]");
     var ls = store();
     if (form && ls && form.dataset.draft && event.detail.xhr.status < 300) {
       ls.removeItem(form.dataset.draft);
     }
   });
 
-  // ---- set up whatever a page or a swapped fragment brings ---------------------------------
+  // ---- what the customer signs for, above the pads -----------------------------------------
 
-  function toggleParts(form) {
-    var chosen = form.querySelector("input[name=result]:checked");
-    var result = chosen ? chosen.value : "finish";
+  function result(form) {
+    var chosen = form.querySelector("input[name=result]:checked") || form.querySelector("input[name=result]");
+    return chosen ? chosen.value : "finish";
+  }
+
+  function toggleResult(form) {
+    var value = result(form);
     form.querySelectorAll("[data-only-for]").forEach(function (el) {
-      el.hidden = el.dataset.onlyFor !== result;
+      el.hidden = el.dataset.onlyFor !== value;
     });
   }
+
+  function fieldValue(form, name) {
+    var el = form.elements[name];
+    return el && el.value ? el.value.trim() : "";
+  }
+
+  function summaryTexts(form) {
+    var work = [fieldValue(form, "work_done")];
+    form.querySelectorAll("input[name=quick]:checked").forEach(function (box) { work.push(box.value); });
+    var parts = [];
+    Array.prototype.forEach.call(form.elements, function (el) {
+      var match = PART_NAME.exec(el.name || "");
+      if (!match || !el.value.trim()) { return; }
+      var quantity = form.elements["parts-" + match[1] + "-quantity"];
+      parts.push(el.value.trim() + " × " + ((quantity && quantity.value.trim()) || "1"));
+    });
+    return {
+      work: work.filter(Boolean).join("\n"),
+      parts: parts.join("; "),
+      carry_item: fieldValue(form, "carry_item"),
+      carry_serial: fieldValue(form, "carry_serial"),
+      carry_accessories: fieldValue(form, "carry_accessories"),
+      carry_condition: fieldValue(form, "carry_condition"),
+      return_by: fieldValue(form, "return_by")
+    };
+  }
+
+  function updateSummary(form) {
+    var texts = summaryTexts(form);
+    form.querySelectorAll("[data-sum]").forEach(function (el) {
+      var value = texts[el.dataset.sum] || el.dataset.empty || "";
+      if (el.textContent !== value) { el.textContent = value; }
+    });
+    return JSON.stringify([result(form), texts]);
+  }
+
+  // Whatever the customer signs for changes after a signature was drawn: the drawings go, and
+  // the page says why (the signature covers exactly what the summary shows).
+  function contentChanged(form) {
+    var now = updateSummary(form);
+    if (form.signedFor === undefined || now === form.signedFor) { return; }
+    form.signedFor = now;
+    var drawn = (form.pads || []).filter(function (p) { return !p.pad.isEmpty(); });
+    if (!drawn.length) { return; }
+    drawn.forEach(function (p) { p.clear(); });
+    show(form.querySelector("[data-resign-note]"), form.dataset.msgResign);
+  }
+
+  // ---- set up whatever a page or a swapped fragment brings ---------------------------------
 
   function setUpForm(form) {
     if (form.dataset.ready) { return; }
@@ -183,12 +271,32 @@
     if (form.hasAttribute("data-restore") && restoreDraft(form)) {
       show(form.querySelector("[data-restored-note]"), form.dataset.msgRestored);
     }
-    setUpSignature(form);
-    toggleParts(form);
-    form.addEventListener("input", function () { saveDraft(form); });
-    form.addEventListener("change", function (event) {
-      if (event.target.name === "result") { toggleParts(form); }
+    var add = form.querySelector("[data-part-add]");
+    if (add) {
+      add.addEventListener("click", function () {
+        var row = addPartRow(form);
+        if (row) { row.querySelector("input").focus(); }
+      });
+    }
+    if (form.matches("[data-finish-form]")) {
+      form.pads = Array.prototype.map.call(form.querySelectorAll("[data-signature]"), setUpPad).filter(Boolean);
+      toggleResult(form);
+      form.signedFor = updateSummary(form);
+      if (form.querySelector("[data-recorded]")) {
+        // The parts the workshop recorded count in the amount shown above the pads.
+        setTimeout(function () { form.dispatchEvent(new Event("change", { bubbles: true })); }, 0);
+      }
+    }
+    form.addEventListener("input", function (event) {
       saveDraft(form);
+      if (form.pads && !event.target.closest("[data-signature]") && event.target.name !== "signer_name") {
+        contentChanged(form);
+      }
+    });
+    form.addEventListener("change", function (event) {
+      if (form.pads && event.target.name === "result") { toggleResult(form); }
+      saveDraft(form);
+      if (form.pads && event.target.name && event.target.name !== "signer_name") { contentChanged(form); }
     });
     var firstError = form.querySelector(".error:not([hidden])");
     if (firstError) { firstError.scrollIntoView({ block: "center" }); }
@@ -202,8 +310,8 @@
     firstLoad = false;
     var page = document.querySelector("[data-tech]");
     if (page && page.dataset.draftClear) { clearDrafts(page.dataset.draftClear); }
-    var forms = root.matches && root.matches("[data-finish-form]") ? [root] : [];
-    root.querySelectorAll("[data-finish-form]").forEach(function (form) { forms.push(form); });
+    var forms = root.matches && root.matches("[data-draft-form]") ? [root] : [];
+    root.querySelectorAll("[data-draft-form]").forEach(function (form) { forms.push(form); });
     forms.forEach(setUpForm);
   }
 

@@ -312,7 +312,7 @@ def test_clerk_records_a_contract_for_chosen_equipment(client, auth, make, dbc):
         ({"number": ""}, "请填写合同编号。"),
         ({"equipment": []}, "请选择合同涵盖的设备。"),
         ({"end": "2020-01-01"}, "合同结束日期不能早于开始日期。"),
-        ({"start": ""}, "该字段是必填字段"),
+        ({"start": ""}, "“开始日期”为必填项。"),  # the message names the field
         ({"number": "HT-OLD"}, "该合同编号已存在。"),
         ({"equipment": ["OTHER"]}, "只能选择该客户自己的设备。"),
     ],

@@ -93,13 +93,118 @@ def test_full_life_and_history(make, users):
     assert [(p.name, p.quantity) for p in job.parts] == [("电容 100uF", 2)]
 
 
-def test_carry_back_then_finish(make, users):
+def test_carry_back_then_the_workshop_then_delivery(make, users):
     job = make.job(state="in_repair")
-    assert job.carried_back and job.state == "in_repair"
-    job.finish(users["tech1"], make.signature(), "维修完成送回")
-    assert job.state == "done"
+    assert job.carried_back and job.state == "in_repair" and job.carried_back_at is not None
+    # the item defaults to the equipment, the note to what was written when it was taken
+    assert (job.carry_item, job.carry_serial, job.carry_note) == (
+        "KX-2000 380V 5.5kW",
+        "SN-0001",
+        "主板故障，带回维修",
+    )
+    # The delivery signature is not offered before the workshop says the item is repaired.
+    assert "finish" not in job.allowed_actions(users["tech1"]) and "repair" in job.allowed_actions(
+        users["tech1"]
+    )
+    with pytest.raises(RuleError):
+        job.finish(users["tech1"], make.signature(), "维修完成送回")
+    with pytest.raises(RuleError) as error:
+        job.repair(users["tech1"], "  ")
+    assert error.value.field == "work_done"
+    job.repair(users["tech1"], "更换主板，老化测试正常", parts=[("主板 [P-MB]", 1)])
+    assert job.state == "repaired" and job.repaired_at is not None and job.repaired_by_id == users["tech1"].id
+    assert job.work_done == "更换主板，老化测试正常" and [(p.name, p.quantity) for p in job.parts] == [
+        ("主板 [P-MB]", 1)
+    ]
+    assert [e.action for e in Event.of(job)][-2:] == ["carry_back", "repair"]
+    job.finish(users["tech1"], make.signature(), "更换主板，送回试机正常")
+    assert job.state == "done" and job.finished_at >= job.repaired_at >= job.carried_back_at
     kinds = [s.kind for s in job.signatures_list()]
     assert kinds == ["item_taken", "completion"]
+    # The receipt the customer signed still reads as signed after the repair and the delivery.
+    taken, completion = job.signatures_list()
+    assert taken.content_version == Job.RECEIPT_VERSION and job.signature_matches(taken)
+    assert completion.content_version == Job.CONTENT_VERSION == 3 and job.signature_matches(completion)
+
+
+def test_the_carry_back_receipt_is_what_the_customer_signs_for(make, users):
+    job = make.job(state="on_site")
+    receipt = {
+        "item": "控制主板",
+        "serial": "MB-778",
+        "accessories": "电源线",
+        "condition": "外壳完好",
+        "return_by": today() + datetime.timedelta(days=2),
+    }
+    job.carry_back(
+        users["tech1"],
+        make.signature(),
+        "主板烧毁",
+        receipt=receipt,
+        technician_signature=make.signature()["image"],
+    )
+    job = Job.get_by_id(job.id)
+    assert (job.carry_item, job.carry_serial, job.carry_accessories, job.carry_condition) == (
+        "控制主板",
+        "MB-778",
+        "电源线",
+        "外壳完好",
+    )
+    assert job.return_by == receipt["return_by"]
+    taken, by_tech = job.signatures_list()
+    assert (taken.kind, by_tech.kind, by_tech.signer_name) == ("item_taken", "tech_item_taken", "Tech1")
+    assert by_tech.content_version == Job.RECEIPT_VERSION and job.signature_matches(by_tech)
+    # A change to the receipt shows: the receipt no longer reads as signed.
+    Job.update(carry_accessories="").where(Job.id == job.id).execute()
+    assert not Job.get_by_id(job.id).signature_matches(taken)
+
+
+@pytest.mark.parametrize(
+    "receipt,field",
+    [
+        ({"return_by": today() - datetime.timedelta(days=1)}, "return_by"),
+        ({"return_by": today() + datetime.timedelta(days=400)}, "return_by"),
+    ],
+)
+def test_a_receipt_with_an_impossible_return_date_is_refused(make, users, receipt, field):
+    job = make.job(state="on_site")
+    with pytest.raises(RuleError) as error:
+        job.carry_back(users["tech1"], make.signature(), "带回", receipt=receipt)
+    assert error.value.field == field
+    assert Job.get_by_id(job.id).state == "on_site" and Signature.select().count() == 0
+
+
+def test_nothing_is_finished_or_carried_back_before_the_arrival(make, users):
+    job = make.job(state="dispatched")
+    for step in (
+        lambda: job.finish(users["tech1"], make.signature(), "done"),
+        lambda: job.carry_back(users["tech1"], make.signature(), "带回"),
+    ):
+        with pytest.raises(RuleError):
+            step()
+    # The office entering a paper voucher says when the technician arrived: never the end time.
+    with pytest.raises(RuleError) as error:
+        job.enter_paper(users["clerk"], "finish", "张经理", "更换电容", arrived_at=None)
+    assert error.value.field == "arrived_at"
+    assert Job.get_by_id(job.id).state == "dispatched" and Signature.select().count() == 0
+
+
+def test_arrival_recorded_afterwards_keeps_the_service_time_true(make, users):
+    from models.core import clock, now
+
+    job = make.job(state="dispatched")
+    clock().travel(datetime.timedelta(minutes=50))
+    arrived = now() - datetime.timedelta(minutes=40)
+    job.arrive(users["tech1"], at=arrived)
+    clock().travel(datetime.timedelta(minutes=30))
+    job.finish(users["tech1"], make.signature(), "更换电容")
+    job = Job.get_by_id(job.id)
+    assert job.arrived_at == arrived and (job.finished_at - job.arrived_at) >= datetime.timedelta(minutes=70)
+    arrive = Event.of(job).where(Event.action == "arrive").get()
+    assert arrive.data["late"] is True
+    with pytest.raises(RuleError) as error:  # before the dispatch: impossible
+        make.job(state="dispatched").arrive(users["tech1"], at=now() - datetime.timedelta(days=1))
+    assert error.value.field == "arrived_at"
 
 
 @pytest.mark.parametrize(

@@ -54,7 +54,7 @@ def test_the_voucher_and_its_print_say_whether_the_signature_still_matches(clien
 def test_the_contact_person_is_covered_by_new_signatures_only(client, auth, make, users, dbc):
     job = make.job(state="done")
     signature = Signature.get(Signature.subject_id == job.id)
-    assert signature.content_version == 2 and job.signature_matches(signature)
+    assert signature.content_version == Job.CONTENT_VERSION and job.signature_matches(signature)
     new_one = Signature.get_by_id(signature.id)
     # A signature given before version 2 (every existing one: the migration sets 1) covers less.
     old = make.job(state="done", equipment=make.equipment(job.customer, serial="SN-0002"))
@@ -77,7 +77,7 @@ def test_the_contact_person_is_covered_by_new_signatures_only(client, auth, make
 def test_an_amended_signature_lists_only_what_followed_it(client, auth, make, users, dbc):
     job = make.job(state="in_repair")
     job.amend(users["manager"], "地址写错", address="上海市普陀区曹杨路 200 号")
-    job = Job.get_by_id(job.id)
+    job = Job.get_by_id(job.id).repair(users["tech1"], "更换主板")
     job.finish(users["tech1"], make.signature(), "更换主板，试机正常")
     auth.login("manager")
     html = client.get(f"/jobs/{job.id}").get_data(as_text=True)

@@ -126,6 +126,11 @@ class Signed:
             content.update(extra(self))
         return content
 
+    def content_version_for(self, kind):
+        """The content version a new signature of ``kind`` covers (a record may give a kind
+        its own content, such as a receipt for an item taken)."""
+        return self.CONTENT_VERSION
+
     def content_hash(self, version=None):
         payload = json.dumps(self.full_content(version), ensure_ascii=False, sort_keys=True, default=str)
         return hashlib.sha256(payload.encode("utf-8")).hexdigest()
@@ -148,6 +153,7 @@ class Signed:
             image = check_png(image)
         elif not on_paper:
             raise RuleError(N_("The customer's signature is missing."), field="signature")
+        version = self.content_version_for(kind)
         return Signature.create(
             subject=self.subject,
             subject_id=self.id,
@@ -155,8 +161,8 @@ class Signed:
             signer_name=name[:60],
             image=image,
             on_paper=bool(on_paper),
-            content_hash=self.content_hash(self.CONTENT_VERSION),
-            content_version=self.CONTENT_VERSION,
+            content_hash=self.content_hash(version),
+            content_version=version,
             captured_by=by,
         )
 

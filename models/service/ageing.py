@@ -8,6 +8,7 @@ AGEING = {
     "dispatched": ("dispatched_at", 24),
     "on_site": ("arrived_at", 8),
     "in_repair": ("updated_at", 72),
+    "repaired": ("updated_at", 24),
     "done": ("finished_at", 24),
     "countersigned": ("countersigned_at", 48),
 }
@@ -16,6 +17,7 @@ _LABELS = {
     "dispatched": N_("Overdue after (hours): dispatched, not started"),
     "on_site": N_("Overdue after (hours): in service"),
     "in_repair": N_("Overdue after (hours): carried back for repair"),
+    "repaired": N_("Overdue after (hours): repaired, awaiting return"),
     "done": N_("Overdue after (hours): awaiting countersign"),
     "countersigned": N_("Overdue after (hours): awaiting filing"),
 }

@@ -2,10 +2,11 @@
 
 Its life (Art. 7, 8, 10):
 registered -dispatch-> dispatched -arrive-> on_site -finish(signed)-> done -countersign->
-countersigned -file-> filed; on_site -carry_back(signed for the item)-> in_repair -finish-> done;
-the office enters a signed paper voucher the same way (paper_finish, paper_carry_back);
-any state before filed -void(reason)-> void. The transition table drives the methods, the
-buttons a page shows and the tests.
+countersigned -file-> filed; on_site -carry_back(signed for the item, a receipt)-> in_repair
+-repair(the workshop)-> repaired -finish(signed on delivery)-> done; the office enters a signed
+paper voucher the same way (paper_finish, paper_carry_back); any state before filed
+-void(reason)-> void. Nothing is finished or carried back before the technician arrived (or
+said when). The transition table drives the methods, the buttons a page shows and the tests.
 """
 
 import datetime
@@ -32,6 +33,7 @@ from models.core import (
     StatefulModel,
     Transition,
     User,
+    check_png,
     clock,
     db,
     guard_step,
@@ -47,26 +49,33 @@ from models.service.labels import (
     AMEND_STATES,
     AMENDABLE,
     CHANNELS,
+    IN_HAND_STATES,
     OPEN_STATES,
+    RECEIPT_KINDS,
     SERVICE_TYPES,
     SIGNATURE_KINDS,
     STATES,
+    TECHNICIAN_KINDS,
 )
 from models.service.parts import checked_signature, part_lines
 from models.service.queries import JobQueries
 
-WORK_STATES = ("dispatched", "on_site", "in_repair")
+# On the technician's screen: finished on site, or delivered after the workshop's repair.
+FINISH_STATES = ("on_site", "repaired")
+# From the paper voucher the office enters whatever the customer signed, times included.
+PAPER_STATES = ("dispatched", "on_site", "in_repair", "repaired")
 CARRY_STATES = ("dispatched", "on_site")
 
 TRANSITIONS = {
     "dispatch": Transition(("registered", "dispatched"), "dispatched", "job.dispatch", N_("Dispatch")),
     "arrive": Transition(("dispatched",), "on_site", "job.work", N_("Arrived on site")),
-    "carry_back": Transition(CARRY_STATES, "in_repair", "job.work", N_("Carry back for repair")),
-    "finish": Transition(WORK_STATES, "done", "job.work", N_("Finish")),
+    "carry_back": Transition(("on_site",), "in_repair", "job.work", N_("Carry back for repair")),
+    "repair": Transition(("in_repair",), "repaired", "job.work", N_("Repaired, awaiting return")),
+    "finish": Transition(FINISH_STATES, "done", "job.work", N_("Finish")),
     "paper_carry_back": Transition(
         CARRY_STATES, "in_repair", "job.paper", N_("Carried back (paper voucher)")
     ),
-    "paper_finish": Transition(WORK_STATES, "done", "job.paper", N_("Finished (paper voucher)")),
+    "paper_finish": Transition(PAPER_STATES, "done", "job.paper", N_("Finished (paper voucher)")),
     "countersign": Transition(("done",), "countersigned", "job.countersign", N_("Countersign")),
     "file": Transition(("countersigned",), "filed", "job.file", N_("File")),
     "void": Transition(OPEN_STATES, "void", "job.void", N_("Void")),
@@ -83,7 +92,13 @@ class Job(JobQueries, Signed, StatefulModel):
     SIGNATURE_KINDS = SIGNATURE_KINDS
     # 2: the contact person, purchase date and place, the times of registration and dispatch
     # and the carry-back are covered too (everything the voucher shows the customer signing for).
-    CONTENT_VERSION = 2
+    # 3: the carry-back receipt (item, serial, accessories, condition, return date) and the
+    # times of the carry-back and of the workshop's repair.
+    CONTENT_VERSION = 3
+    # A signature for an item taken (the customer's and the technician's) covers the carry-back
+    # receipt alone, which stays as signed while the repair and the delivery go on. Its versions
+    # count from 101 so that they never meet the voucher's.
+    RECEIPT_VERSION = 101
 
     number = CharField(max_length=20, unique=True)
     year = IntegerField()
@@ -127,6 +142,17 @@ class Job(JobQueries, Signed, StatefulModel):
     finished_at = DateTimeField(null=True)
     work_done = TextField(default="")
     carried_back = BooleanField(default=False)
+    # The carry-back receipt (携回修护): what was taken, in what state, back by when.
+    carried_back_at = DateTimeField(null=True)
+    carry_item = CharField(max_length=200, default="")
+    carry_serial = CharField(max_length=80, default="")
+    carry_accessories = CharField(max_length=200, default="")
+    carry_condition = CharField(max_length=200, default="")
+    carry_note = TextField(default="")
+    return_by = DateField(null=True)
+    # The workshop's step: repaired, awaiting return (修复完成，待送回).
+    repaired_at = DateTimeField(null=True)
+    repaired_by = ForeignKeyField(User, null=True, backref="+", lazy_load=False)
     countersigned_at = DateTimeField(null=True)
     countersigned_by = ForeignKeyField(User, null=True, backref="+", lazy_load=False)
     filed_at = DateTimeField(null=True)
@@ -194,6 +220,22 @@ class Job(JobQueries, Signed, StatefulModel):
 
     def on_save(self):
         self.index_text()
+
+    @classmethod
+    def my_day(cls, technician):
+        """The technician's phone list in one query: (jobs in hand, in their order; jobs they
+        finished today, the latest first)."""
+        start = clock().to_utc(datetime.datetime.combine(today(), datetime.time.min))
+        rows = list(
+            cls.in_hand(technician).orwhere(
+                (cls.technician == technician.id)
+                & (cls.finished_at >= start)
+                & cls.state.in_(("done", "countersigned", "filed"))
+            )
+        )
+        in_hand = [job for job in rows if job.state in IN_HAND_STATES]
+        done = sorted((job for job in rows if job.state not in IN_HAND_STATES), key=lambda j: j.finished_at)
+        return in_hand, done[::-1]
 
     # ---- registration -------------------------------------------------------------------
 
@@ -300,6 +342,21 @@ class Job(JobQueries, Signed, StatefulModel):
             {"number": self.number, "who": who, "state": Label(STATES[self.state])},
         )
 
+    def check(self, by, action):
+        """The general refusal, said the technician's way for the steps that come too early."""
+        if action in ("finish", "carry_back") and may(by, "job.work", self):
+            if self.state == "dispatched":
+                raise RuleError(
+                    N_("Voucher %(number)s: record the arrival on site first (or when you arrived)."),
+                    number=self.number,
+                )
+            if self.state == "in_repair" and action == "finish":
+                raise RuleError(
+                    N_("Voucher %(number)s: the item is in the workshop; record the repair first."),
+                    number=self.number,
+                )
+        return super().check(by, action)
+
     def dispatch(self, technician, by, version=None, note=""):
         """Hand the voucher to a technician (派工), or re-dispatch it to another."""
         if technician is None or technician.role != "technician" or not technician.active:
@@ -325,8 +382,10 @@ class Job(JobQueries, Signed, StatefulModel):
         )
 
     def arrive(self, by, at=None, version=None):
-        """The technician is at the customer's site (到场)."""
-        return self.apply("arrive", by, version, arrived_at=at or now())
+        """The technician is at the customer's site (到场): now, or, recorded afterwards, at
+        the time they say (so that the service time stays true)."""
+        data = {"late": True, "at": _local(at)} if at is not None else None
+        return self.apply("arrive", by, version, data=data, arrived_at=at or now())
 
     def finish(
         self,
@@ -339,21 +398,76 @@ class Job(JobQueries, Signed, StatefulModel):
         version=None,
         note="",
         key=None,
+        technician_signature=None,
     ):
-        """The job is done and the customer signed on the technician's screen (Art. 8, 10).
+        """The job is done and the customer signed on the technician's screen (Art. 8, 10), on
+        site or when the repaired item is delivered; the technician signs too (a PNG).
 
         ``key``: an idempotency key from the form; a repeated submission with the same key
         (a resend after a dropped connection) changes nothing and is not an error.
         """
         return self._complete(
-            "finish", by, signature, work_done, arrived_at, finished_at, parts, version, note, key
+            "finish",
+            by,
+            signature,
+            work_done,
+            arrived_at,
+            finished_at,
+            parts,
+            version,
+            note,
+            key,
+            technician_signature=technician_signature,
         )
 
-    def carry_back(self, by, signature, work_done="", arrived_at=None, version=None, note="", key=None):
-        """Take the item back for repair (携回修护); the customer signs for the item taken."""
+    def carry_back(
+        self,
+        by,
+        signature,
+        work_done="",
+        arrived_at=None,
+        version=None,
+        note="",
+        key=None,
+        receipt=None,
+        technician_signature=None,
+    ):
+        """Take the item back for repair (携回修护). The receipt says what was taken, with
+        which accessories, in what condition and back by when (``receipt``: item, serial,
+        accessories, condition, return_by; the item and serial default to the equipment);
+        the customer signs for exactly that, and so does the technician."""
         return self._complete(
-            "carry_back", by, signature, work_done, arrived_at, None, (), version, note, key
+            "carry_back",
+            by,
+            signature,
+            work_done,
+            arrived_at,
+            None,
+            (),
+            version,
+            note,
+            key,
+            receipt=receipt,
+            technician_signature=technician_signature,
         )
+
+    def repair(self, by, work_done, parts=(), version=None, note="", key=None):
+        """The workshop repaired the item carried back (修复完成，待送回): what was done and the
+        parts used. It then waits to be returned; the customer signs on delivery (finish)."""
+        work_done = (work_done or "").strip()
+        if not work_done:
+            raise RuleError(N_("Describe the repair."), field="work_done")
+        lines = part_lines(parts)
+
+        def work():
+            for name, quantity in lines:
+                PartLine.create(job=self, name=name, quantity=quantity)
+            self.apply(
+                "repair", by, version, note=note, work_done=work_done, repaired_at=now(), repaired_by=by.id
+            )
+
+        once(key, by, self, "repair", work)
+        return self.reload()
 
     def enter_paper(
         self, by, result, signer_name, work_done, arrived_at, finished_at=None, parts=(), version=None
@@ -367,22 +481,42 @@ class Job(JobQueries, Signed, StatefulModel):
             action, by, signature, work_done, arrived_at, finished_at, parts, version, "", None
         )
 
-    def _complete(self, action, by, signature, work_done, arrived_at, finished_at, parts, version, note, key):
+    def _complete(
+        self,
+        action,
+        by,
+        signature,
+        work_done,
+        arrived_at,
+        finished_at,
+        parts,
+        version,
+        note,
+        key,
+        receipt=None,
+        technician_signature=None,
+    ):
         finishing = action in ("finish", "paper_finish")
         work_done = (work_done or "").strip()
         if finishing and not work_done:
             raise RuleError(N_("Describe the work done."), field="work_done")
         end = (finished_at or now()) if finishing else now()
-        arrived_at = arrived_at or self.arrived_at or end
+        arrived_at = arrived_at or self.arrived_at  # none: refused once the state is checked
         signer, image, on_paper = checked_signature(signature)
         if image is None and not action.startswith("paper_"):
             raise RuleError(N_("The customer's signature is missing."), field="signature")
+        if technician_signature is not None:
+            try:
+                technician_signature = check_png(technician_signature)
+            except RuleError as error:
+                error.field = "tech_signature"
+                raise
         lines = part_lines(parts) if finishing else []
         changes = {"arrived_at": arrived_at, "work_done": work_done}
         if finishing:
             changes["finished_at"] = end
         else:
-            changes["carried_back"] = True
+            changes.update(carried_back=True, carried_back_at=end, **self._receipt(receipt, work_done))
 
         def work():
             # the parts first: whatever follows the step (the charge) and the signature see them
@@ -391,9 +525,34 @@ class Job(JobQueries, Signed, StatefulModel):
             self.apply(action, by, version, note=note, **changes)
             kind = "completion" if finishing else "item_taken"
             self.add_signature(by, kind, signer, image=image, on_paper=on_paper)
+            if technician_signature is not None:
+                self.add_signature(by, TECHNICIAN_KINDS[kind], by.full_name, image=technician_signature)
 
         once(key, by, self, action.removeprefix("paper_"), work)
         return self.reload()
+
+    def _receipt(self, receipt, note):
+        """The carry-back receipt's fields as stored; the item and serial default to the equipment."""
+        receipt = dict(receipt or {})
+        item = (receipt.get("item") or "").strip()
+        item = item or " ".join(part for part in (self.product_model, self.spec) if part)
+        if not item:
+            raise RuleError(N_("Say which item is taken."), field="carry_item")
+        serial = receipt["serial"] if "serial" in receipt else self.serial
+        return_by = receipt.get("return_by")
+        if return_by is not None:
+            if return_by < today():
+                raise RuleError(N_("The return date has already passed."), field="return_by")
+            if return_by > today() + datetime.timedelta(days=366):
+                raise RuleError(N_("The return date is more than a year away."), field="return_by")
+        return {
+            "carry_item": item[:200],
+            "carry_serial": (serial or "").strip()[:80],
+            "carry_accessories": (receipt.get("accessories") or "").strip()[:200],
+            "carry_condition": (receipt.get("condition") or "").strip()[:200],
+            "carry_note": note,
+            "return_by": return_by,
+        }
 
     def countersign(self, by, version=None, note=""):
         """The manager countersigns the completed voucher (核签): somebody other than whoever
@@ -440,6 +599,11 @@ class Job(JobQueries, Signed, StatefulModel):
         return self.change(by, reason, version, **changes)
 
     def before(self, action, current, changes):
+        if action in ("finish", "carry_back", "paper_finish", "paper_carry_back"):
+            if changes.get("arrived_at") is None and current.arrived_at is None:
+                # Never the end time: a service of no minutes is no record of Art. 10.
+                raise RuleError(N_("Enter when the technician arrived on site."), field="arrived_at")
+            changes["arrived_at"] = changes.get("arrived_at") or current.arrived_at
         if action == "amend":
             for name in ("arrived_at", "finished_at"):
                 if name in changes and changes[name] is None and getattr(current, name) is not None:
@@ -451,6 +615,9 @@ class Job(JobQueries, Signed, StatefulModel):
     def signed_content(self, version=None):
         """What a customer's signature covers: the voucher as it stands (as ``version``
         defined it: signatures given before version 2 did not cover the contact person)."""
+        version = version or self.CONTENT_VERSION
+        if version >= self.RECEIPT_VERSION:
+            return self.receipt_content(version)
         parts = [(p.name, p.quantity) for p in self.parts.order_by(PartLine.id)]
         content = {
             "number": self.number,
@@ -466,7 +633,7 @@ class Job(JobQueries, Signed, StatefulModel):
             "work_done": self.work_done,
             "parts": parts,
         }
-        if (version or self.CONTENT_VERSION) >= 2:
+        if version >= 2:
             content.update(
                 {
                     "contact": self.contact_person,
@@ -476,7 +643,51 @@ class Job(JobQueries, Signed, StatefulModel):
                     "carried_back": self.carried_back,
                 }
             )
+        if version >= 3:
+            content.update(
+                {
+                    "carry": self._receipt_fields(),
+                    "carried_back_at": _iso(self.carried_back_at),
+                    "repaired_at": _iso(self.repaired_at),
+                }
+            )
         return content
+
+    def receipt_content(self, version=None):
+        """What a signature for an item taken covers: the carry-back receipt, which stays as
+        signed while the repair and the delivery change the rest of the voucher."""
+        return {
+            "receipt": version or self.RECEIPT_VERSION,
+            "number": self.number,
+            "customer": self.customer_name,
+            "contact": self.contact_person,
+            "phone": self.phone,
+            "address": self.address,
+            "fault": self.fault,
+            "technician": self.technician_id,
+            "arrived_at": _iso(self.arrived_at),
+            "carried_back_at": _iso(self.carried_back_at),
+            "carry": self._receipt_fields(),
+            "note": self.carry_note,
+        }
+
+    def _receipt_fields(self):
+        return [
+            self.carry_item,
+            self.carry_serial,
+            self.carry_accessories,
+            self.carry_condition,
+            _iso(self.return_by),
+        ]
+
+    def content_version_for(self, kind):
+        return self.RECEIPT_VERSION if kind in RECEIPT_KINDS else self.CONTENT_VERSION
+
+    def full_content(self, version=None):
+        """A receipt is the receipt alone: the charge other domains add is the voucher's."""
+        if (version or 0) >= self.RECEIPT_VERSION:
+            return self.receipt_content(version)
+        return super().full_content(version)
 
     def signatures_list(self):
         return list(self.signatures())
@@ -502,6 +713,8 @@ TIMES = {
     "registered_at": N_("Registered"),
     "dispatched_at": N_("Dispatched at"),
     "arrived_at": N_("Arrived at"),
+    "carried_back_at": N_("Carried back at"),
+    "repaired_at": N_("Repaired at"),
     "finished_at": N_("Finished at"),
 }
 

@@ -8,14 +8,15 @@ STATES = {
     "dispatched": N_("Dispatched"),
     "on_site": N_("In service"),
     "in_repair": N_("Carried back for repair"),
+    "repaired": N_("Repaired, awaiting return"),
     "done": N_("Done, awaiting countersign"),
     "countersigned": N_("Countersigned"),
     "filed": N_("Filed"),
     "void": N_("Void"),
 }
-OPEN_STATES = ("registered", "dispatched", "on_site", "in_repair", "done", "countersigned")
-ACTIVE_STATES = ("registered", "dispatched", "on_site", "in_repair", "done")
-IN_HAND_STATES = ("dispatched", "on_site", "in_repair")
+OPEN_STATES = ("registered", "dispatched", "on_site", "in_repair", "repaired", "done", "countersigned")
+ACTIVE_STATES = ("registered", "dispatched", "on_site", "in_repair", "repaired", "done")
+IN_HAND_STATES = ("dispatched", "on_site", "in_repair", "repaired")
 
 SERVICE_TYPES = {
     "paid": N_("Paid service"),
@@ -32,7 +33,13 @@ CHANNELS = {
 SIGNATURE_KINDS = {
     "completion": N_("Service completed"),
     "item_taken": N_("Item taken for repair"),
+    "tech_completion": N_("Technician: service completed"),
+    "tech_item_taken": N_("Technician: item taken for repair"),
 }
+# The technician's signature that goes with each of the customer's.
+TECHNICIAN_KINDS = {"completion": "tech_completion", "item_taken": "tech_item_taken"}
+# A signature for an item taken covers the carry-back receipt alone (see Job.content_version_for).
+RECEIPT_KINDS = ("item_taken", "tech_item_taken")
 
 # Fields a manager may amend after the customer signed (with their names), and in which states.
 AMENDABLE = {
@@ -44,7 +51,7 @@ AMENDABLE = {
     "finished_at": N_("Finished at"),
     "work_done": N_("Work done"),
 }
-AMEND_STATES = ("in_repair", "done", "countersigned")
+AMEND_STATES = ("in_repair", "repaired", "done", "countersigned")
 
 EVENT_WORDS = {
     "register": N_("registered the call"),
@@ -52,6 +59,7 @@ EVENT_WORDS = {
     "arrive": N_("arrived on site"),
     "finish": N_("finished, signed by the customer"),
     "carry_back": N_("carried back for repair, signed for the item"),
+    "repair": N_("repaired in the workshop, awaiting return"),
     "paper_finish": N_("entered the signed paper voucher: finished"),
     "paper_carry_back": N_("entered the signed paper voucher: carried back for repair"),
     "countersign": N_("countersigned"),
@@ -67,6 +75,10 @@ def event_phrase(event):
     data = event.data if isinstance(event.data, dict) else {}
     if event.action == "countersign" and data.get("own_work"):
         return N_("countersigned the service they recorded themselves (allowed by the settings)")
+    if event.action == "finish" and event.from_state == "repaired":
+        return N_("delivered the repaired item, signed by the customer")
+    if event.action == "arrive" and data.get("late"):
+        return N_("arrived on site at %(at)s (recorded afterwards)"), {"at": data.get("at", "")}
     if event.action == "dispatch" and data.get("from_technician"):
         return N_("re-dispatched %(from_technician)s → %(technician)s")
     if event.action == "register" and data.get("type"):

@@ -108,7 +108,10 @@ class JobQueries:
             elif state == "done":
                 counts["done"] += n
             else:
-                counts.setdefault(tech_id, {})[state] = n
+                # the lanes count an item carried back as in repair until it is returned
+                key = "in_repair" if state == "repaired" else state
+                lane = counts.setdefault(tech_id, {})
+                lane[key] = lane.get(key, 0) + n
         return counts
 
     @classmethod

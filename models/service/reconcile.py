@@ -44,10 +44,7 @@ def reconciliation(day):
     for job in entries:
         if job.state in ("done", "countersigned", "filed") and job.id not in signed:
             problems.append((job, N_("Completed without the customer's signature")))
-        if (
-            job.state in ("dispatched", "on_site", "in_repair", "done", "countersigned", "filed")
-            and not job.technician_id
-        ):
+        if job.state in (*IN_HAND_STATES, "done", "countersigned", "filed") and not job.technician_id:
             problems.append((job, N_("Dispatched without a technician")))
         if job.state in ("countersigned", "filed") and not job.countersigned_at:
             problems.append((job, N_("Filed without a countersignature")))
