@@ -395,3 +395,18 @@ def test_filing_query_count_does_not_grow_with_length(client, auth, make, app):
     with count_queries() as many:
         client.get("/jobs/filing")
     assert len(many) == len(few)
+
+
+def test_the_home_page_says_what_waits_for_each_role(client, auth, make, dbc):
+    make.job(state="done")
+    make.job(state="countersigned")
+    make.job()
+    auth.login("manager")
+    home = re.sub(r"\s+", " ", client.get("/").get_data(as_text=True))
+    assert '<a href="/jobs/queue">待核签</a> <span class="count">1</span>' in home
+    assert '<a href="/board/">待派工</a> <span class="count">1</span>' in home
+    auth.logout()
+    auth.login("clerk")
+    home = re.sub(r"\s+", " ", client.get("/").get_data(as_text=True))
+    assert '<a href="/jobs/filing">待归档</a> <span class="count">1</span>' in home
+    assert "待核签" not in home

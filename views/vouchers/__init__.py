@@ -21,7 +21,7 @@ from views.records import (
     record_or_404,
     to_utc,
 )
-from views.shell import nav, record_panel
+from views.shell import home_panel, nav, record_panel
 from views.vouchers.forms import AmendForm, AppointmentForm, DispatchForm, RecordForm, VoidForm
 
 bp = Blueprint("vouchers", __name__, url_prefix="/jobs")
@@ -373,3 +373,20 @@ def filing():
 @requires("job.file")
 def filing_poll():
     return _queue_poll("file")
+
+
+def _home(user):
+    """What waits for this user in the voucher's workflow: to dispatch, countersign, file."""
+    counts = {
+        step: Job.select().where(Job.state == state).count()
+        for step, state, action in (
+            ("dispatch", "registered", "job.dispatch"),
+            ("countersign", "done", "job.countersign"),
+            ("file", "countersigned", "job.file"),
+        )
+        if can(user, action)
+    }
+    return {"counts": counts} if any(counts.values()) else None
+
+
+home_panel("vouchers/_home.html", "job.view", _home, order=5)
