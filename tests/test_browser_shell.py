@@ -51,6 +51,7 @@ def test_admin_sees_admin_navigation_on_desktop(browser, live_server, screenshot
     expect(page.get_by_role("heading", name=re.compile("权责划分"))).to_be_visible()
     cell = page.locator("#perm-intake-register-finance button")
     expect(cell).to_have_attribute("aria-pressed", "false")
+    page.once("dialog", lambda dialog: dialog.accept())  # "grant … to finance?"
     cell.click()  # htmx POST with the CSRF header from the meta tag
     expect(page.locator("#perm-intake-register-finance button")).to_have_attribute("aria-pressed", "true")
     screenshot(page, "permissions-desktop")
