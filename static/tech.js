@@ -310,6 +310,9 @@
     firstLoad = false;
     var page = document.querySelector("[data-tech]");
     if (page && page.dataset.draftClear) { clearDrafts(page.dataset.draftClear); }
+    // A part of a form swapped in by htmx (the amount above the pads) follows the result chosen.
+    var owner = root.closest && root.closest("[data-finish-form]");
+    if (owner && owner.pads && owner !== root) { toggleResult(owner); }
     var forms = root.matches && root.matches("[data-draft-form]") ? [root] : [];
     root.querySelectorAll("[data-draft-form]").forEach(function (form) { forms.push(form); });
     forms.forEach(setUpForm);

@@ -77,9 +77,9 @@ def test_a_small_fee_collected_on_site_handed_over_and_invoiced_afterwards(brows
     expect(quote).to_contain_text("¥170.00")
     expect(quote).to_contain_text("壹佰柒拾元整")
     screenshot(phone, "amount-before-signing")
-    canvas = phone.locator("canvas.signature-pad")
-    canvas.scroll_into_view_if_needed()
-    _draw(phone, canvas)
+    for canvas in phone.locator("canvas.signature-pad").all():  # the customer, then the technician
+        canvas.scroll_into_view_if_needed()
+        _draw(phone, canvas)
     phone.get_by_role("button", name="客户签字，提交").click()
     expect(phone.locator(".tech-done")).to_be_visible()
 
@@ -132,9 +132,9 @@ def test_a_larger_fee_is_invoiced_first_and_collected_on_a_later_visit(browser, 
     errors = console_errors(phone)
     sign_in(phone, live_server.url, "tech1")
     _finish_on_the_phone(phone, live_server.url, job_id, "散热风扇 [P-FAN]")
-    canvas = phone.locator("canvas.signature-pad")
-    canvas.scroll_into_view_if_needed()
-    _draw(phone, canvas)
+    for canvas in phone.locator("canvas.signature-pad").all():  # the customer, then the technician
+        canvas.scroll_into_view_if_needed()
+        _draw(phone, canvas)
     phone.get_by_role("button", name="客户签字，提交").click()
     expect(phone.locator("#money")).to_contain_text("超过现场收费上限")
     expect(phone.get_by_role("button", name="已收款：开收据")).to_have_count(0)

@@ -157,6 +157,7 @@ def technician(base, stop, stats, rng, username):
                         "work_done": "负载测试：更换配件",
                         "signer_name": "客户",
                         "signature": SIGNATURE,
+                        "tech_signature": SIGNATURE,  # the technician signs too
                     },
                 )
                 if _done(status, headers, job_id):

@@ -298,7 +298,7 @@ def test_the_technician_signs_too_and_the_print_shows_it(client, auth, make, use
     printed = client.get(f"/jobs/{job.id}/print").get_data(as_text=True)
     box = printed[printed.index("tech-sign-box") :]
     assert "服务人员签名" in box and f"/jobs/{job.id}/signatures/{signature.id}.png" in box
-    assert "服务人员：确认完工 · Tech1" in box
+    assert "服务人员确认完工 · Tech1" in box
 
 
 def test_a_damaged_technician_signature_is_refused_next_to_its_pad(client, auth, make, dbc):
