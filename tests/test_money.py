@@ -7,7 +7,7 @@ import threading
 import pytest
 
 from models import Event, Job, Setting, Signature, db
-from models.core import RuleError, now, today
+from models.core import RuleError, clock, now, today
 from models.money import (
     Charge,
     CollectionVisits,
@@ -95,6 +95,24 @@ def test_each_service_type_charges_by_its_rule_to_the_fen(make, users, prices):
     assert Charge.for_job(free.id).total_fen == 0
     internal = _finished(make, users, "internal")
     assert Charge.for_job(internal.id) is None  # not billed
+
+
+def test_a_carried_back_job_pays_the_time_on_site_not_the_days_in_the_workshop(make, users, prices):
+    job = make.job(state="in_repair", service_type="paid")
+    taken = job.carried_back_at
+    # 40 minutes on site before the item was taken; delivered three days later
+    Job.update(arrived_at=taken - datetime.timedelta(minutes=40)).where(Job.id == job.id).execute()
+    job = Job.get_by_id(job.id)
+    job.repair(users["tech1"], "更换主板", parts=[("启动电容 100uF [P-CAP]", 1)])
+    start = clock().offset
+    clock().travel(datetime.timedelta(days=3))
+    try:
+        Job.get_by_id(job.id).finish(users["tech1"], make.signature(), "送回试机正常")
+    finally:
+        clock().offset = start
+    charge = Charge.for_job(job.id)
+    # 40 minutes = 2 half hours at ¥80 an hour, and the part the workshop used
+    assert (charge.minutes, charge.labour_fen, charge.parts_fen) == (40, 8000, 4500)
 
 
 def test_a_free_text_part_is_priced_by_the_office_with_a_reason(make, users, prices):

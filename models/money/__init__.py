@@ -4,7 +4,7 @@ collection visits, the cash journal. Every fen is an integer and every step an e
 
 from models.core import N_, Label, Subject, follow_step, register_guard, register_subject, sign_also
 from models.money.amounts import parse_yuan, rmb_capitals, yuan_text
-from models.money.charges import Charge, ChargeLine, compute, on_site_minutes, part_code
+from models.money.charges import Charge, ChargeLine, compute, labour_minutes, on_site_minutes, part_code
 from models.money.invoices import (
     AGE_BUCKETS,
     CollectionVisits,
@@ -184,6 +184,7 @@ __all__ = [
     "PriceVersion",
     "check_taxpayer",
     "compute",
+    "labour_minutes",
     "on_site_minutes",
     "owed_on",
     "parse_yuan",

@@ -40,6 +40,14 @@ def on_site_minutes(arrived_at, finished_at):
     return int((finished_at - arrived_at).total_seconds() // 60)
 
 
+def labour_minutes(job, until=None):
+    """The time on site labour is charged for: arrival to finish, or, for an item carried
+    back for repair, arrival to the moment it was taken (the days in the workshop and the
+    delivery visit are not time on site). ``until`` stands for a finish not yet recorded."""
+    end = job.carried_back_at if job.carried_back_at else (job.finished_at or until)
+    return on_site_minutes(job.arrived_at or until, end)
+
+
 def compute(service_type, parts, minutes):
     """The charge lines and totals for a service type, parts [(name, quantity)] and time on site.
 
@@ -134,7 +142,7 @@ class Charge(StatefulModel):
             (p.name, p.quantity)
             for p in PartLine.select().where(PartLine.job == job.id).order_by(PartLine.id)
         ]
-        figures = compute(job.service_type, parts, on_site_minutes(job.arrived_at, job.finished_at))
+        figures = compute(job.service_type, parts, labour_minutes(job))
         if figures is None:
             return None
         charge = cls.create(

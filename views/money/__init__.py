@@ -26,7 +26,7 @@ from models.money import (
     Payment,
     PriceItem,
     compute,
-    on_site_minutes,
+    labour_minutes,
     owed_on,
     parse_yuan,
     receivables,
@@ -174,8 +174,7 @@ def _quote_parts():
 def quote(job_id):
     """What the customer will pay for the parts on the form and the time on site so far."""
     job = _job(job_id)
-    minutes = on_site_minutes(job.arrived_at or now(), now())
-    figures = compute(job.service_type, _quote_parts(), minutes)
+    figures = compute(job.service_type, _quote_parts(), labour_minutes(job, until=now()))
     return render("money/_sign.html", block="quote", panel={"job": job, "figures": figures, "picks": []})
 
 
@@ -676,7 +675,9 @@ def _job_money(job):
 def _sign_panel(job):
     if job.service_type == "internal":
         return None
-    figures = compute(job.service_type, [], on_site_minutes(job.arrived_at or now(), now()))
+    # parts the workshop recorded are part of what the customer pays on delivery
+    recorded = [(p.name, p.quantity) for p in job.parts] if job.carried_back_at else []
+    figures = compute(job.service_type, recorded, labour_minutes(job, until=now()))
     return {"job": job, "figures": figures, "picks": list(PriceItem.picks())}
 
 
