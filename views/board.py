@@ -2,10 +2,12 @@
 
 import dataclasses
 import datetime
+import itertools
 import re
+import threading
 
-from flask import Blueprint, redirect, request, url_for
-from flask_babel import gettext
+from flask import Blueprint, get_template_attribute, redirect, request, url_for
+from flask_babel import get_locale, gettext
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from htmx_flask import make_response
@@ -76,18 +78,31 @@ def _card_urls():
     }
 
 
+_TEXTS: dict = {}
+
+
 def _card_texts():
-    """Every fixed text a card shows, translated once per page instead of once per card."""
-    texts = {state: gettext(label) for state, label in STATES.items()}
-    texts.update(
-        internal=gettext("Internal work"),
-        preferred=gettext("Preferred time"),
-        types={key: gettext(label) for key, label in SERVICE_TYPES.items()},
-        slots={key: gettext(label) if label else "" for key, label in SLOT_SHORT.items()},
-        appointment=gettext("Appointment"),
-        preference=gettext("The customer's preference, not agreed yet"),
-        chasers=gettext("The customer called again (催修)"),
-    )
+    """Every fixed text a card or a lane head shows, translated once per language (the
+    catalogs do not change while the process runs) instead of once per card."""
+    locale = str(get_locale())
+    texts = _TEXTS.get(locale)
+    if texts is None:
+        texts = {state: gettext(label) for state, label in STATES.items()}
+        texts.update(
+            internal=gettext("Internal work"),
+            preferred=gettext("Preferred time"),
+            types={key: gettext(label) for key, label in SERVICE_TYPES.items()},
+            slots={key: gettext(label) if label else "" for key, label in SLOT_SHORT.items()},
+            appointment=gettext("Appointment"),
+            preference=gettext("The customer's preference, not agreed yet"),
+            chasers=gettext("The customer called again (催修)"),
+            load=gettext("Load"),
+            # its placeholders are filled per lane (a in-hand count each)
+            load_detail=gettext(
+                "dispatched %(a)s · on site %(b)s · in repair %(c)s", a="%(a)s", b="%(b)s", c="%(c)s"
+            ),
+        )
+        _TEXTS[locale] = texts
     return texts
 
 
@@ -126,6 +141,68 @@ def _card_context():
     }
 
 
+class CardCache:
+    """Rendered board cards, by what decides their look: the job's version, appointment and
+    chasers (``Job.board_keys``), the day, the language and the overdue thresholds.
+
+    The board is the busiest page and most of its cost was rendering the same cards again
+    for every poll-triggered reload and every manager. A card's HTML holds nothing about
+    who looks at it (the CSRF token is in the page header), so one copy serves every user.
+    Only this process's copy: a miss re-renders the card, so nothing is shared between
+    processes and nothing can go stale (a new version is a new key). Bounded: past
+    ``limit`` entries the oldest half is dropped.
+    """
+
+    def __init__(self, limit=3000):
+        self.limit = limit
+        self.entries = {}
+        self.lock = threading.Lock()
+        self.hits = self.misses = 0
+
+    def cards(self, keys, context):
+        """{job id: HTML} for ``keys`` (``Job.board_keys`` tuples), rendering the missing
+        cards from one query."""
+        page = (str(get_locale()), context["today"], tuple(sorted(context["warn"].items())))
+        found, missing = {}, []
+        for key in keys:
+            html = self.entries.get((page, key))
+            if html is None:
+                missing.append(key[0])
+            else:
+                found[key[0]] = html
+        self.hits += len(found)
+        self.misses += len(missing)
+        if missing:
+            self.put(Job.for_board().where(Job.id.in_(missing)), context, found, page)
+        return found
+
+    def put(self, jobs, context, into=None, page=None):
+        """Render ``jobs`` (``Job.for_board`` rows), keep them, return {job id: HTML}."""
+        page = page or (str(get_locale()), context["today"], tuple(sorted(context["warn"].items())))
+        render_card = get_template_attribute("board/_board.html", "card")
+        into = {} if into is None else into
+        fresh = {}
+        for job in jobs:
+            html = render_card(job, context)
+            into[job.id] = fresh[(page, card_key(job))] = html
+        with self.lock:
+            if len(self.entries) + len(fresh) > self.limit:
+                for old in list(itertools.islice(self.entries, len(self.entries) // 2)):
+                    del self.entries[old]
+            self.entries.update(fresh)
+        return into
+
+
+def card_key(job):
+    """A ``Job.for_board`` row's ``Job.board_keys`` tuple."""
+    appt = getattr(job, "appt", None)
+    day, slot, agreed = (appt.day, appt.slot, appt.agreed) if appt is not None else (None, None, None)
+    return (job.id, job.version, job.updated_at, job.technician_id, day, slot, agreed, job.chasers)
+
+
+CARDS = CardCache()
+
+
 def lane_of(job):
     """Which board column a job belongs in now (None: it has left the board)."""
     if job.state == "registered":
@@ -145,7 +222,9 @@ def board():
     # next poll (applying it twice is harmless), never lost.
     position = Event.latest_id()
     technicians = list(User.active_technicians())
-    waiting, lanes, done = Job.board_lanes(technicians)
+    waiting, lanes, done = Job.board_lanes(technicians, keys=True)
+    context = _card_context()
+    html = CARDS.cards(itertools.chain(waiting, done, *lanes.values()), context)
     strips, due = _strips(oob=False)
     return render(
         "board/board.html",
@@ -153,12 +232,12 @@ def board():
         due=epoch(due),
         strips=strips,
         technicians=technicians,
-        waiting=waiting,
-        lanes=lanes,
-        done=done,
+        waiting=[html[key[0]] for key in waiting],
+        lanes={tech: [html[key[0]] for key in keys] for tech, keys in lanes.items()},
+        done=[html[key[0]] for key in done],
         counts=Job.board_counts(),
         wall=request.args.get("wall") == "1",
-        **_card_context(),
+        **context,
     )
 
 
@@ -179,6 +258,8 @@ def poll():
     changed = list(Job.for_board().where(Job.id.in_(ids))) if ids else []
     touched = set(changed_ids)
     wanted = {s.key for s in STRIPS if clock_passed or s.subjects & touched}
+    context = _card_context()
+    cards = CARDS.put([job for job in changed if lane_of(job)], context)
     strips, next_due = _strips(oob=True, wanted=wanted) if wanted else ([], None)
     if not wanted:
         next_due = datetime.datetime.fromtimestamp(due, datetime.UTC).replace(tzinfo=None) if due else None
@@ -189,10 +270,11 @@ def poll():
         due=epoch(next_due) if next_due else None,
         strips=strips,
         changed=changed,
+        cards=cards,
         technicians=list(User.active_technicians()) if changed else [],
         counts=Job.board_counts() if changed else {},
         lane_of=lane_of,
-        **_card_context(),
+        **context,
     )
     response.headers["Cache-Control"] = "no-store"
     return response

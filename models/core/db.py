@@ -4,8 +4,8 @@ import json
 import os
 from urllib.parse import unquote, urlparse
 
-from peewee import DatabaseProxy, IntegerField, Model, PostgresqlDatabase, SqliteDatabase, TextField
-from playhouse.pool import PooledPostgresqlDatabase
+from peewee import DatabaseProxy, IntegerField, Model, PostgresqlDatabase, TextField
+from playhouse.pool import PooledPostgresqlDatabase, PooledSqliteDatabase
 
 from models.core.clock import Clock
 
@@ -39,9 +39,20 @@ def make_database(url, timezone="Asia/Shanghai"):
         # Every write transaction takes the write lock up front (BEGIN IMMEDIATE): a
         # transaction that read first and wrote later could otherwise fail with
         # "database is locked" instead of waiting for the busy timeout.
+        # Connections are kept open between requests (a pool; closing one returns it): a new
+        # SQLite connection reads the whole schema and sets its pragmas before its first
+        # query, which cost more than a board's poll itself, and its page cache starts cold.
+        # One thread uses a connection at a time, whichever thread opened it.
         path = url.removeprefix("sqlite:///")
         _create_private(path)
-        database = SqliteDatabase(path, pragmas=SQLITE_PRAGMAS, lock_type="IMMEDIATE")
+        database = PooledSqliteDatabase(
+            path,
+            pragmas=SQLITE_PRAGMAS,
+            lock_type="IMMEDIATE",
+            max_connections=32,
+            stale_timeout=300,
+            check_same_thread=False,
+        )
     database.clock = Clock(timezone)
     return database
 
@@ -59,8 +70,10 @@ def _create_private(path):
 
 def init_database(url, timezone="Asia/Shanghai"):
     """Point the deferred handle at a real database (the app factory calls this)."""
-    if db.obj is not None and not db.is_closed():
-        db.close()
+    if db.obj is not None:
+        if not db.is_closed():
+            db.close()
+        db.obj.close_all()  # the idle connections of the pool, too
     db.initialize(make_database(url, timezone))
     return db.obj
 

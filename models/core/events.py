@@ -16,6 +16,7 @@ from peewee import AutoField, CharField, DateTimeField, IntegerField, TextField
 
 from models.core.db import BaseModel, JSONField, db, is_postgres, now
 from models.core.errors import N_
+from models.core.prepared import Prepared
 
 EVENT_ORDER_LOCK = 8_431_277  # an arbitrary advisory-lock key of this application
 
@@ -95,7 +96,8 @@ class Event(BaseModel):
 
     @classmethod
     def latest_id(cls):
-        row = cls.select(cls.id).order_by(cls.id.desc()).limit(1).first()
+        """The newest event's id (0 for none): every live poll asks, its SQL is built once."""
+        row = _LATEST.first()
         return row.id if row else 0
 
     @classmethod
@@ -138,3 +140,6 @@ class Event(BaseModel):
 
 
 register_subject(Subject("system", N_("System")))
+
+
+_LATEST = Prepared(lambda: Event.select(Event.id).order_by(Event.id.desc()).limit(1))

@@ -17,6 +17,7 @@ from peewee import CharField, DateTimeField, ForeignKeyField
 from models.core.db import BaseModel, db, now
 from models.core.errors import N_, RuleError
 from models.core.events import Event
+from models.core.prepared import Prepared
 from models.core.settings import SETTINGS, Setting, SettingSpec, register_settings
 from models.core.users import User, on_sessions_end
 
@@ -124,18 +125,9 @@ class UserSession(BaseModel):
         Counts as activity: "last seen" moves on, at most once a minute."""
         if not token or not isinstance(token, str) or len(token) > MAX_TOKEN:
             return None
-        # One query for the session, its user and the two limits: this runs on every request.
-        row = (
-            cls.select(
-                cls,
-                User,
-                _setting_column(LIMITS[0]).alias("idle_setting"),
-                _setting_column(LIMITS[1]).alias("lifetime_setting"),
-            )
-            .join(User)
-            .where(cls.token_hash == _digest(token))
-            .first()
-        )
+        # One query for the session, its user and the two limits: this runs on every request
+        # (its SQL built once: models.core.prepared).
+        row = _SESSION_OF.first(_digest(token))
         if row is None or not row.user.active:
             return None
         at = now()
@@ -210,3 +202,20 @@ class UserSession(BaseModel):
 
 
 on_sessions_end(UserSession.end_all)
+
+
+def _session_of(digest):
+    return (
+        UserSession.select(
+            UserSession,
+            User,
+            _setting_column(LIMITS[0]).alias("idle_setting"),
+            _setting_column(LIMITS[1]).alias("lifetime_setting"),
+        )
+        .join(User)
+        .where(UserSession.token_hash == digest)
+        .limit(1)
+    )
+
+
+_SESSION_OF = Prepared(_session_of, slots=1)

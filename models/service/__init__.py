@@ -26,8 +26,9 @@ from models.service.labels import (
     event_phrase,
 )
 from models.service.reconcile import reconciliation
+from models.service.stats import DayStat, MonthStat
 
-MODELS = [Job, PartLine, Chaser, Appointment]
+MODELS = [Job, PartLine, Chaser, Appointment, DayStat, MonthStat]
 
 
 def _numbers(ids):

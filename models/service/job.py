@@ -165,6 +165,7 @@ class Job(JobQueries, Signed, StatefulModel):
         indexes = (
             (("state", "register_day"), False),
             (("technician", "state"), False),
+            (("finished_at",), False),  # the jobs finished today (dashboard)
         )
 
     # ---- what it is ---------------------------------------------------------------------

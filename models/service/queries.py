@@ -1,11 +1,18 @@
 """The screens' questions about jobs, as query methods views can chain and paginate."""
 
-from peewee import JOIN, Case, fn
+import re
 
-from models.core import User
+from peewee import JOIN, SQL, Case, fn
+
+from models.core import User, db, is_postgres
+from models.core.prepared import Prepared
 from models.customers import phone_digits
 from models.service.appointments import SLOT_ORDER, Appointment, Chaser
 from models.service.labels import ACTIVE_STATES, IN_HAND_STATES, OPEN_STATES
+
+# What a phone number typed with separators looks like: digits, spaces, + - . / ( ) and
+# their full-width forms.
+PHONE_LIKE = re.compile(r"[\d\s+\-.()（）－／/]+")
 
 
 class JobQueries:
@@ -62,15 +69,55 @@ class JobQueries:
         return [fn.COALESCE(Appointment.day, cls.register_day), slot]
 
     @classmethod
-    def board_lanes(cls, technicians, limit=100, per_lane=25):
+    def board_keys(cls):
+        """What decides a board card's look, as tuples (id, version, time of the last change,
+        technician id, appointment day, slot and agreed, number of chasers): a card rendered
+        once for the same tuple (and day and language) can be shown again without reading or
+        rendering the job. The time keeps the key unique even when a restored backup takes
+        a job back to an earlier version."""
+        chasers = Chaser.select(fn.COUNT(Chaser.id)).where(Chaser.job == cls.id)
+        return cls.select(
+            cls.id,
+            cls.version,
+            cls.updated_at,
+            cls.technician,
+            Appointment.day,
+            Appointment.slot,
+            Appointment.agreed,
+            chasers,
+        ).join(Appointment, JOIN.LEFT_OUTER, on=(Appointment.job == cls.id))
+
+    @classmethod
+    def board_lanes(cls, technicians, limit=100, per_lane=25, keys=False):
         """The dispatch board: waiting (carried-over first), each technician's open jobs, done.
 
         Three bounded queries whatever the history or the backlog: the board never scans filed
         jobs, and shows at most ``per_lane`` jobs a technician (the counts show the rest).
+        ``keys``: each card as its ``board_keys`` tuple instead of a job (their SQL is built
+        once: the board is the busiest page).
         """
-        board = cls.for_board()
+        if keys:
+            prepared = _BOARD.get((limit, per_lane))
+            if prepared is None:
+                prepared = _BOARD[(limit, per_lane)] = [
+                    Prepared(lambda n=n: cls._lanes(cls.board_keys().tuples(), limit, per_lane)[n])
+                    for n in range(3)
+                ]
+            waiting, active, done = (list(query.rows()) for query in prepared)
+        else:
+            waiting, active, done = (list(query) for query in cls._lanes(cls.for_board(), limit, per_lane))
+        lanes = {t.id: [] for t in technicians}
+        for job in active:
+            lanes.setdefault(job[3] if keys else job.technician_id, []).append(job)
+        return waiting, lanes, done
+
+    @classmethod
+    def _lanes(cls, board, limit, per_lane):
+        """The queries of the board's waiting, in-hand and done lanes, selecting ``board``."""
+        from models.service.calls import Appointment
+
         due = cls.appointment_order()
-        waiting = list(board.where(cls.state == "registered").order_by(*due, cls.id).limit(limit))
+        waiting = board.where(cls.state == "registered").order_by(*due, cls.id).limit(limit)
         order = [*due, cls.dispatched_at, cls.id]
         ranked = (
             cls.select(
@@ -80,38 +127,28 @@ class JobQueries:
             .where(cls.state.in_(IN_HAND_STATES))
             .alias("ranked")
         )
-        active = list(
+        active = (
             board.switch(cls)
             .join(ranked, on=(cls.id == ranked.c.id))
             .where(ranked.c.rn <= per_lane)
             .order_by(*order)
         )
-        done = list(board.where(cls.state == "done").order_by(cls.finished_at, cls.id).limit(limit))
-        lanes = {t.id: [] for t in technicians}
-        for job in active:
-            lanes.setdefault(job.technician_id, []).append(job)
-        return waiting, lanes, done
+        done = board.where(cls.state == "done").order_by(cls.finished_at, cls.id).limit(limit)
+        return waiting, active, done
 
     @classmethod
     def board_counts(cls):
-        """{'waiting': n, 'done': n, technician id: {state: n}} in one grouped query."""
+        """{'waiting': n, 'done': n, technician id: {state: n, 'total': n}} in one grouped query."""
         counts = {"waiting": 0, "done": 0}
-        rows = (
-            cls.select(cls.technician, cls.state, fn.COUNT(cls.id).alias("n"))
-            .where(cls.state.in_(ACTIVE_STATES))
-            .group_by(cls.technician, cls.state)
-            .tuples()
-        )
-        for tech_id, state, n in rows:
+        for tech_id, state, n in _BOARD_COUNTS.rows():
             if state == "registered":
                 counts["waiting"] += n
             elif state == "done":
                 counts["done"] += n
             else:
-                # the lanes count an item carried back as in repair until it is returned
-                key = "in_repair" if state == "repaired" else state
-                lane = counts.setdefault(tech_id, {})
-                lane[key] = lane.get(key, 0) + n
+                mine = counts.setdefault(tech_id, {"total": 0})
+                mine[state] = n
+                mine["total"] += n  # every state in hand
         return counts
 
     @classmethod
@@ -156,16 +193,28 @@ class JobQueries:
 
     @classmethod
     def search(cls, query, text):
-        """Narrow a job query to a voucher number, customer name, serial, model or phone fragment."""
+        """Narrow a job query to a voucher number, customer name, serial, model or phone fragment.
+
+        Fragments of three characters or more are looked up in ``job_search``, the substring
+        index of ``search_text`` (FTS5 trigram on SQLite, pg_trgm on PostgreSQL, kept in step
+        by triggers: migration 0009); shorter ones, which no trigram can serve and which match
+        a good part of the register anyway, read the column itself.
+        """
         text = (text or "").strip().lower()
         if not text:
             return query
+        terms = [text]
         digits = phone_digits(text)
-        match = cls.search_text.contains(text)
-        if len(digits) >= 3 and digits != text:
-            # "021-6234" typed with separators: the phone is kept as digits.
-            match |= cls.search_text.contains(digits)
-        return query.where(match)
+        if len(digits) >= 3 and digits != text and PHONE_LIKE.fullmatch(text):
+            # "021-6234" typed with separators: the phone is kept as digits. (Not the digits
+            # of "客户00423": a name with a number in it is not a phone number.)
+            terms.append(digits)
+        if min(len(term) for term in terms) < 3:
+            match = cls.search_text.contains(terms[0])
+            for term in terms[1:]:
+                match |= cls.search_text.contains(term)
+            return query.where(match)
+        return query.where(cls.id.in_(_substring_ids(terms)))
 
     @classmethod
     def count_with_closed(cls, query, closed_states):
@@ -183,3 +232,38 @@ class JobQueries:
             for job in jobs.order_by(cls.id.desc()):
                 found.setdefault(job.equipment_id, []).append(job)
         return found
+
+
+def _substring_ids(terms):
+    """The ids of the jobs whose search text contains any of ``terms`` (3 characters or more),
+    from the trigram index."""
+    param = db.obj.param
+    if is_postgres():
+        # LIKE's own wildcards typed by the user are matched as themselves
+        patterns = [
+            "%" + t.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%" for t in terms
+        ]
+        where = " OR ".join(f"search_text LIKE {param}" for _ in patterns)
+        return SQL(f"(SELECT id FROM job_search WHERE {where})", patterns)
+    # an FTS5 phrase in double quotes (doubled inside) is the text as typed: with the trigram
+    # tokenizer it matches wherever the text occurs
+    expression = " OR ".join('"' + t.replace('"', '""') + '"' for t in terms)
+    return SQL(f"(SELECT rowid FROM job_search WHERE job_search MATCH {param})", [expression])
+
+
+# (limit, per lane) -> the board's three lane queries of card keys, built once
+_BOARD: dict = {}
+
+
+def _board_counts():
+    from models.service.job import Job
+
+    return (
+        Job.select(Job.technician, Job.state, fn.COUNT(Job.id).alias("n"))
+        .where(Job.state.in_(ACTIVE_STATES))
+        .group_by(Job.technician, Job.state)
+        .tuples()
+    )
+
+
+_BOARD_COUNTS = Prepared(_board_counts)
