@@ -24,6 +24,17 @@ def console_errors(page):
     return errors
 
 
+# What a page logs about its own requests while the network is down (the browser's failed
+# load, htmx's send error): expected during a test's offline spell, and possibly delivered a
+# moment after it ends.
+OFFLINE_NOISE = ("net::ERR_INTERNET_DISCONNECTED", "htmx:sendError", "htmx:afterRequest")
+
+
+def without_offline_noise(errors):
+    """The console errors that are not the expected traces of an offline spell."""
+    return [e for e in errors if not any(noise in e for noise in OFFLINE_NOISE)]
+
+
 def sign_in(page, base, username, password="demo1234"):
     page.goto(base + "/login")
     page.get_by_label("用户名").fill(username)

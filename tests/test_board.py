@@ -87,3 +87,61 @@ def test_board_query_count_does_not_grow(client, auth, make):
     with count_queries() as again:  # every card known: not even that one
         client.get("/board/")
     assert len(again) == len(few) - 1
+
+
+def test_a_card_is_rendered_again_when_anything_it_shows_changes(client, auth, make, users):
+    """Cards are kept rendered (views.board.CardCache) under what decides their look: every
+    change of the job, its appointment or its chasers shows at once, and the language too."""
+    import datetime
+
+    from models.core import today
+    from models.service import Appointment, Chaser
+
+    job = make.job()
+    auth.login("manager")
+
+    def card():
+        html = client.get("/board/").get_data(as_text=True)
+        return html.split(f'id="card-{job.id}"')[1].split("</article>")[0]
+
+    first = card()
+    assert card() == first  # the same card, from the cache
+    Chaser.add(users["clerk"], Job.get_by_id(job.id), "客户又来电催修")
+    assert "催修 ×1" in card() or "×1" in card()
+    Appointment.set(users["clerk"], Job.get_by_id(job.id), today() + datetime.timedelta(days=1), "morning")
+    assert 'class="badge appt' in card()
+    Job.get_by_id(job.id).dispatch(users["tech1"], users["manager"])
+    html = client.get("/board/").get_data(as_text=True)
+    lane = html.split(f'id="cards-tech-{users["tech1"].id}"')[1].split("</section>")[0]
+    assert f'id="card-{job.id}"' in lane and "已派工" in lane
+    client.post("/lang/en")
+    assert "Dispatched" in card()
+
+
+def test_the_poll_brings_a_card_with_a_new_chaser_or_appointment(client, auth, make, users):
+    import datetime
+
+    from models.core import today
+    from models.service import Appointment, Chaser
+
+    job = make.job()
+    auth.login("manager")
+    position = _position(client.get("/board/").get_data(as_text=True))
+    Chaser.add(users["clerk"], Job.get_by_id(job.id), "客户又来电催修")
+    html = client.get(f"/board/poll?since={position}", htmx=True).get_data(as_text=True)
+    assert f'data-replace="card-{job.id}"' in html and "×1" in html
+    position = _position(html)
+    Appointment.set(users["clerk"], Job.get_by_id(job.id), today() + datetime.timedelta(days=2), "afternoon")
+    html = client.get(f"/board/poll?since={position}", htmx=True).get_data(as_text=True)
+    assert f'data-replace="card-{job.id}"' in html and 'class="badge appt' in html
+
+
+def test_the_cards_kept_are_bounded():
+    """Past its limit the cache drops its oldest half: a busy day cannot grow a worker."""
+    from views.board import CardCache
+
+    cache = CardCache(limit=10)
+    cache.keep({("page", (i,)): f"<article>{i}</article>" for i in range(8)})
+    cache.keep({("page", (i,)): f"<article>{i}</article>" for i in range(8, 11)})
+    assert len(cache.entries) <= cache.limit
+    assert ("page", (0,)) not in cache.entries and ("page", (10,)) in cache.entries

@@ -253,6 +253,7 @@ def test_a_second_call_becomes_a_chaser_and_the_keyboard_finds_the_caller(browse
 
     # A new number searched is already in the new-customer form when it is opened.
     expect(page).to_have_url(re.compile(rf"/intake/\?chased={job.id}$"))
+    page.wait_for_load_state("load")  # htmx listens to the box once its deferred script ran
     search.fill("13800001111")
     expect(page.locator("#intake-results")).to_contain_text("没有与“13800001111”匹配的客户")
     page.locator("#new-customer summary").click()

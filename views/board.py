@@ -16,7 +16,16 @@ from markupsafe import Markup
 
 from models import Event, Job, Setting, User
 from models.core import can, now, today
-from models.service import AGEING, IN_HAND_STATES, SERVICE_TYPES, SLOT_SHORT, STATES, waiting_since
+from models.service import (
+    AGEING,
+    IN_HAND_STATES,
+    SERVICE_TYPES,
+    SLOT_SHORT,
+    STATES,
+    Appointment,
+    Chaser,
+    waiting_since,
+)
 from views.common import MAX_INT, is_htmx, render, requires
 from views.records import epoch, since_arg
 from views.shell import nav
@@ -185,12 +194,16 @@ class CardCache:
         for job in jobs:
             html = render_card(job, context)
             into[job.id] = fresh[(page, card_key(job))] = html
+        self.keep(fresh)
+        return into
+
+    def keep(self, fresh):
+        """Add rendered cards; past the limit, the oldest half goes first."""
         with self.lock:
             if len(self.entries) + len(fresh) > self.limit:
                 for old in list(itertools.islice(self.entries, len(self.entries) // 2)):
                     del self.entries[old]
             self.entries.update(fresh)
-        return into
 
 
 def card_key(job):
@@ -241,6 +254,17 @@ def board():
     )
 
 
+def _jobs_touched(changed_ids):
+    """Ids of the jobs whose cards the changes touch: the jobs themselves, and the jobs of a
+    chaser call or an appointment (their events are about the chaser or the appointment)."""
+    ids = set(changed_ids.get("job", ()))
+    for model, subject in ((Chaser, "chaser"), (Appointment, "appointment")):
+        if changed_ids.get(subject):
+            rows = model.select(model.job).where(model.id.in_(list(changed_ids[subject]))).tuples()
+            ids.update(job_id for (job_id,) in rows)
+    return ids
+
+
 @bp.get("/poll")
 @requires("board.view")
 def poll():
@@ -254,7 +278,7 @@ def poll():
     clock_passed = due is not None and epoch(now()) > due
     if latest == since and not clock_passed:
         return make_response("", 204)
-    ids = list(changed_ids.get("job", ()))
+    ids = list(_jobs_touched(changed_ids))
     changed = list(Job.for_board().where(Job.id.in_(ids))) if ids else []
     touched = set(changed_ids)
     wanted = {s.key for s in STRIPS if clock_passed or s.subjects & touched}

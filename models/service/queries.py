@@ -114,8 +114,6 @@ class JobQueries:
     @classmethod
     def _lanes(cls, board, limit, per_lane):
         """The queries of the board's waiting, in-hand and done lanes, selecting ``board``."""
-        from models.service.calls import Appointment
-
         due = cls.appointment_order()
         waiting = board.where(cls.state == "registered").order_by(*due, cls.id).limit(limit)
         order = [*due, cls.dispatched_at, cls.id]
@@ -140,7 +138,17 @@ class JobQueries:
     def board_counts(cls):
         """{'waiting': n, 'done': n, technician id: {state: n, 'total': n}} in one grouped query."""
         counts = {"waiting": 0, "done": 0}
-        for tech_id, state, n in _BOARD_COUNTS.rows():
+        prepared = _BOARD.get("counts")
+        if prepared is None:
+            prepared = _BOARD["counts"] = Prepared(
+                lambda: (
+                    cls.select(cls.technician, cls.state, fn.COUNT(cls.id).alias("n"))
+                    .where(cls.state.in_(ACTIVE_STATES))
+                    .group_by(cls.technician, cls.state)
+                    .tuples()
+                )
+            )
+        for tech_id, state, n in prepared.rows():
             if state == "registered":
                 counts["waiting"] += n
             elif state == "done":
@@ -251,19 +259,6 @@ def _substring_ids(terms):
     return SQL(f"(SELECT rowid FROM job_search WHERE job_search MATCH {param})", [expression])
 
 
-# (limit, per lane) -> the board's three lane queries of card keys, built once
+# (limit, per lane) -> the board's three lane queries of card keys; "counts" -> the lanes'
+# grouped counts: each built once per process
 _BOARD: dict = {}
-
-
-def _board_counts():
-    from models.service.job import Job
-
-    return (
-        Job.select(Job.technician, Job.state, fn.COUNT(Job.id).alias("n"))
-        .where(Job.state.in_(ACTIVE_STATES))
-        .group_by(Job.technician, Job.state)
-        .tuples()
-    )
-
-
-_BOARD_COUNTS = Prepared(_board_counts)
