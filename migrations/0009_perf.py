@@ -16,7 +16,8 @@
 from peewee import *
 
 # What the summary adds for one job row (R is NEW or OLD): a wait is known when both its
-# times are; its length is in whole seconds.
+# times are; its length is in whole seconds. "a|b" is the first of a and b that is set (a later
+# migration redefines the waits with the same functions).
 WAITS = (
     ("dispatch", "dispatched_at", "registered_at"),
     ("service", "finished_at", "arrived_at"),
@@ -40,6 +41,12 @@ STAT_COLUMNS = (
     "dispatch_n, dispatch_s, service_n, service_s, filing_n, filing_s"
 )
 STATS = ("job_day_stat", "job_month_stat")
+
+
+def _col(r, name):
+    """The SQL of a wait's time for row ``r`` (no prefix when empty): "a|b" is COALESCE(a, b)."""
+    columns = [f"{r}.{c}" if r else c for c in name.split("|")]
+    return columns[0] if len(columns) == 1 else f"COALESCE({', '.join(columns)})"
 
 
 def _add(table):
@@ -66,11 +73,12 @@ def _day(table, r, postgres):
 EVENT_ORDER_LOCK = 8_431_277
 
 
-def _sqlite_values(table, r, sign):
+def _sqlite_values(table, r, sign, waits_of):
     waits = []
-    for _, later, earlier in WAITS:
-        known = f"({r}.{later} IS NOT NULL AND {r}.{earlier} IS NOT NULL)"
-        seconds = f"COALESCE(CAST(ROUND((julianday({r}.{later}) - julianday({r}.{earlier})) * 86400) AS INTEGER), 0)"
+    for _, later, earlier in waits_of:
+        later, earlier = _col(r, later), _col(r, earlier)
+        known = f"({later} IS NOT NULL AND {earlier} IS NOT NULL)"
+        seconds = f"COALESCE(CAST(ROUND((julianday({later}) - julianday({earlier})) * 86400) AS INTEGER), 0)"
         waits += [f"{sign} * {known}", f"{sign} * {seconds}"]
     return (
         f"SELECT {_day(table, r, False)}, {r}.service_type, {r}.state, COALESCE({r}.technician_id, 0), {sign}, "
@@ -78,17 +86,16 @@ def _sqlite_values(table, r, sign):
     )
 
 
-def _sqlite_upsert(r, sign):
+def _sqlite_upsert(r, sign, waits_of):
     # "WHERE true": SQLite's grammar needs it between a SELECT and ON CONFLICT
     return " ".join(
-        f"INSERT INTO {table} ({STAT_COLUMNS}) {_sqlite_values(table, r, sign)} WHERE true "
+        f"INSERT INTO {table} ({STAT_COLUMNS}) {_sqlite_values(table, r, sign, waits_of)} WHERE true "
         f"ON CONFLICT (day, service_type, state, technician_id) DO UPDATE SET {_add(table)};"
         for table in STATS
     )
 
 
 def _sqlite(db):
-    changed = " OR ".join(f"OLD.{c} IS NOT NEW.{c}" for c in SUMMED)
     for sql in (
         "CREATE VIRTUAL TABLE job_search USING fts5("
         "search_text, content='job', content_rowid='id', tokenize='trigram')",
@@ -101,36 +108,30 @@ def _sqlite(db):
         "INSERT INTO job_search (job_search, rowid, search_text) VALUES ('delete', OLD.id, OLD.search_text); "
         "INSERT INTO job_search (rowid, search_text) VALUES (NEW.id, NEW.search_text); END",
         "INSERT INTO job_search (job_search) VALUES ('rebuild')",
-        f"CREATE TRIGGER job_day_stat_insert AFTER INSERT ON job BEGIN {_sqlite_upsert('NEW', 1)} END",
-        f"CREATE TRIGGER job_day_stat_delete AFTER DELETE ON job BEGIN {_sqlite_upsert('OLD', -1)} END",
-        f"CREATE TRIGGER job_day_stat_update AFTER UPDATE ON job WHEN {changed} BEGIN "
-        f"{_sqlite_upsert('OLD', -1)} {_sqlite_upsert('NEW', 1)} END",
     ):
         db.execute_sql(sql)
 
 
-def _postgres(db):
+def stat_triggers(db, postgres, waits_of=WAITS, summed=SUMMED):
+    """Create the triggers that keep the summary in step, for these waits."""
+    if not postgres:
+        changed = " OR ".join(f"OLD.{c} IS NOT NEW.{c}" for c in summed)
+        for sql in (
+            f"CREATE TRIGGER job_day_stat_insert AFTER INSERT ON job BEGIN {_sqlite_upsert('NEW', 1, waits_of)} END",
+            f"CREATE TRIGGER job_day_stat_delete AFTER DELETE ON job BEGIN {_sqlite_upsert('OLD', -1, waits_of)} END",
+            f"CREATE TRIGGER job_day_stat_update AFTER UPDATE ON job WHEN {changed} BEGIN "
+            f"{_sqlite_upsert('OLD', -1, waits_of)} {_sqlite_upsert('NEW', 1, waits_of)} END",
+        ):
+            db.execute_sql(sql)
+        return
     waits = []
-    for _, later, earlier in WAITS:
-        known = f"(r.{later} IS NOT NULL AND r.{earlier} IS NOT NULL)::integer"
-        seconds = f"COALESCE(round(extract(epoch FROM r.{later} - r.{earlier}))::bigint, 0)"
+    for _, later, earlier in waits_of:
+        later, earlier = _col("r", later), _col("r", earlier)
+        known = f"({later} IS NOT NULL AND {earlier} IS NOT NULL)::integer"
+        seconds = f"COALESCE(round(extract(epoch FROM {later} - {earlier}))::bigint, 0)"
         waits += [f"sign * {known}", f"sign * {seconds}"]
-    changed = " OR ".join(f"OLD.{c} IS DISTINCT FROM NEW.{c}" for c in SUMMED)
+    changed = " OR ".join(f"OLD.{c} IS DISTINCT FROM NEW.{c}" for c in summed)
     for sql in (
-        "CREATE EXTENSION IF NOT EXISTS pg_trgm",
-        "CREATE TABLE job_search (id integer PRIMARY KEY REFERENCES job (id) ON DELETE CASCADE, "
-        "search_text text NOT NULL)",
-        "INSERT INTO job_search (id, search_text) SELECT id, search_text FROM job",
-        "CREATE INDEX job_search_trgm ON job_search USING gin (search_text gin_trgm_ops)",
-        """CREATE FUNCTION job_search_sync() RETURNS trigger LANGUAGE plpgsql AS $$
-        BEGIN
-          INSERT INTO job_search (id, search_text) VALUES (NEW.id, NEW.search_text)
-          ON CONFLICT (id) DO UPDATE SET search_text = excluded.search_text;
-          RETURN NULL;
-        END $$""",
-        "CREATE TRIGGER job_search_insert AFTER INSERT ON job FOR EACH ROW EXECUTE FUNCTION job_search_sync()",
-        "CREATE TRIGGER job_search_update AFTER UPDATE OF search_text ON job FOR EACH ROW "
-        "WHEN (OLD.search_text IS DISTINCT FROM NEW.search_text) EXECUTE FUNCTION job_search_sync()",
         "CREATE FUNCTION job_day_stat_add(r job, sign integer) RETURNS void LANGUAGE sql AS $$"
         + ";".join(
             f"""
@@ -156,10 +157,45 @@ def _postgres(db):
         db.execute_sql(sql)
 
 
-def _backfill(db, postgres):
+def drop_stat_triggers(db, postgres):
+    if postgres:
+        for sql in (
+            "DROP TRIGGER job_day_stat_write ON job",
+            "DROP TRIGGER job_day_stat_update ON job",
+            "DROP FUNCTION job_day_stat_sync()",
+            "DROP FUNCTION job_day_stat_add(job, integer)",
+        ):
+            db.execute_sql(sql)
+    else:
+        for name in ("job_day_stat_insert", "job_day_stat_delete", "job_day_stat_update"):
+            db.execute_sql(f"DROP TRIGGER {name}")
+
+
+def _postgres(db):
+    for sql in (
+        "CREATE EXTENSION IF NOT EXISTS pg_trgm",
+        "CREATE TABLE job_search (id integer PRIMARY KEY REFERENCES job (id) ON DELETE CASCADE, "
+        "search_text text NOT NULL)",
+        "INSERT INTO job_search (id, search_text) SELECT id, search_text FROM job",
+        "CREATE INDEX job_search_trgm ON job_search USING gin (search_text gin_trgm_ops)",
+        """CREATE FUNCTION job_search_sync() RETURNS trigger LANGUAGE plpgsql AS $$
+        BEGIN
+          INSERT INTO job_search (id, search_text) VALUES (NEW.id, NEW.search_text)
+          ON CONFLICT (id) DO UPDATE SET search_text = excluded.search_text;
+          RETURN NULL;
+        END $$""",
+        "CREATE TRIGGER job_search_insert AFTER INSERT ON job FOR EACH ROW EXECUTE FUNCTION job_search_sync()",
+        "CREATE TRIGGER job_search_update AFTER UPDATE OF search_text ON job FOR EACH ROW "
+        "WHEN (OLD.search_text IS DISTINCT FROM NEW.search_text) EXECUTE FUNCTION job_search_sync()",
+    ):
+        db.execute_sql(sql)
+
+
+def backfill(db, postgres, waits_of=WAITS):
     """Sum the jobs there are (the triggers take over from here)."""
     waits = []
-    for _, later, earlier in WAITS:
+    for _, later, earlier in waits_of:
+        later, earlier = _col("", later), _col("", earlier)
         if postgres:
             known = f"SUM(({later} IS NOT NULL AND {earlier} IS NOT NULL)::integer)"
             seconds = f"COALESCE(SUM(round(extract(epoch FROM {later} - {earlier}))::bigint), 0)"
@@ -207,22 +243,21 @@ def up(migrator, db):
 
     db.create_tables([DayStat, MonthStat])
     postgres = isinstance(db, PostgresqlDatabase)
-    _backfill(db, postgres)
+    backfill(db, postgres)
     if postgres:
         _postgres(db)
     else:
         _sqlite(db)
+    stat_triggers(db, postgres)
     migrator.migrate(migrator.add_index("job", ("finished_at",), False))
 
 
 def down(migrator, db):
     migrator.migrate(migrator.drop_index("job", "job_finished_at"))
-    if isinstance(db, PostgresqlDatabase):
+    postgres = isinstance(db, PostgresqlDatabase)
+    drop_stat_triggers(db, postgres)
+    if postgres:
         for sql in (
-            "DROP TRIGGER job_day_stat_write ON job",
-            "DROP TRIGGER job_day_stat_update ON job",
-            "DROP FUNCTION job_day_stat_sync()",
-            "DROP FUNCTION job_day_stat_add(job, integer)",
             "DROP TRIGGER job_search_insert ON job",
             "DROP TRIGGER job_search_update ON job",
             "DROP FUNCTION job_search_sync()",
@@ -231,9 +266,6 @@ def down(migrator, db):
             db.execute_sql(sql)
     else:
         for name in (
-            "job_day_stat_insert",
-            "job_day_stat_delete",
-            "job_day_stat_update",
             "job_search_insert",
             "job_search_delete",
             "job_search_update",

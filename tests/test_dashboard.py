@@ -14,9 +14,22 @@ from models.service.stats import DayStat, MonthStat, period_summary, today_figur
 
 WAITS = {
     "dispatch": ("dispatched_at", "registered_at"),
-    "service": ("finished_at", "arrived_at"),
+    # time on site: for an item carried back for repair, until it was taken
+    "service": ("carried_back_at|finished_at", "arrived_at"),
     "filing": ("filed_at", "finished_at"),
 }
+
+
+def _time(job, names):
+    return next((getattr(job, n) for n in names.split("|") if getattr(job, n) is not None), None)
+
+
+def _migration(name):
+    path = os.path.join(os.path.dirname(os.path.dirname(__file__)), "migrations", name)
+    spec = importlib.util.spec_from_file_location(name[:-3], path)
+    migration = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(migration)
+    return migration
 
 
 @pytest.fixture
@@ -36,7 +49,7 @@ def _expected(table):
         row["jobs"] += 1
         row["carried"] += int(bool(job.carried_back))
         for name, (later, earlier) in WAITS.items():
-            a, b = getattr(job, later), getattr(job, earlier)
+            a, b = _time(job, later), _time(job, earlier)
             if a is not None and b is not None:
                 row[f"{name}_n"] += 1
                 row[f"{name}_s"] += round((a - b).total_seconds())
@@ -96,15 +109,30 @@ def test_the_migration_sums_the_jobs_there_are(make):
     make.job(state="filed")
     make.job(state="done", tech="tech2")
     make.job(state="void")
-    path = os.path.join(os.path.dirname(os.path.dirname(__file__)), "migrations", "0009_perf.py")
-    spec = importlib.util.spec_from_file_location("m0009", path)
-    migration = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(migration)
+    make.job(state="in_repair", tech="tech1")
     with db.atomic():
         DayStat.delete().execute()
         MonthStat.delete().execute()
-        migration._backfill(db.obj, is_postgres())
+        _migration("0009_perf.py").backfill(db.obj, is_postgres(), _migration("0011_onsite.py").WAITS)
     _assert_in_step()
+
+
+def test_a_job_carried_back_counts_its_time_on_site_not_the_days_in_the_workshop(make, users, clock_back):
+    """Arrival to the carry-back is time on site; the three days in the workshop are not."""
+    tech = users["tech1"]
+    job = make.job()
+    job.dispatch(tech, users["manager"])
+    job.arrive(tech)
+    clock_back.travel(datetime.timedelta(minutes=40))
+    job.carry_back(tech, make.signature(), "主板故障，带回维修")
+    _assert_in_step()
+    clock_back.travel(datetime.timedelta(days=3))
+    job.repair(users["manager"], "更换主板")
+    job.finish(tech, make.signature(), "送回，试机正常")
+    _assert_in_step()
+    row = DayStat.get(DayStat.service_n == 1)
+    assert row.service_s == 40 * 60
+    assert period_summary(today() - datetime.timedelta(days=7), today())["service_minutes"] == 40
 
 
 def test_year_summary_counts_and_times(make, users):
