@@ -246,6 +246,18 @@ def test_the_public_page_is_reached_signed_out_and_shows_only_what_the_customer_
     assert "Content-Security-Policy" in response.headers
 
 
+def test_the_public_page_names_the_company_of_the_printed_forms_unless_it_has_its_own(
+    client, make, users, survey
+):
+    job = make.job(state="filed")
+    raw, _ = _link(job, users)
+    Setting.set_value("company_name", "华东机电设备服务有限公司", users["admin"])
+    assert "华东机电设备服务有限公司" in client.get(f"/s/{raw}").get_data(as_text=True)
+    Setting.set_value("survey_company_name", "华东机电客服中心", users["admin"])
+    html = client.get(f"/s/{raw}").get_data(as_text=True)
+    assert "华东机电客服中心" in html and "华东机电设备服务有限公司" not in html
+
+
 def test_answering_online_thanks_the_customer_and_the_link_then_says_it_was_used(client, make, users, survey):
     job = make.job(state="filed")
     raw, _ = _link(job, users)

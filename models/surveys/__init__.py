@@ -35,6 +35,7 @@ from models.surveys.labels import (
     REQUEST_STATES,
     SUGGESTION_STATES,
     TAGS,
+    survey_company,
 )
 from models.surveys.questionnaire import Question, Questionnaire, QuestionnaireVersion
 
@@ -186,6 +187,7 @@ register_subject(
 
 __all__ = [
     "questionnaire_listing",
+    "survey_company",
     "ANSWER_STATES",
     "CAMPAIGN_KINDS",
     "CAMPAIGN_STATES",

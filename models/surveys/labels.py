@@ -1,7 +1,8 @@
 """Customer opinion surveys' vocabulary (section 三, Art. 14, 15) and what they register with the
 core: their actions in the permission map and their settings."""
 
-from models.core import N_, STAFF, Action, SettingSpec, register_actions, register_settings
+from models.core import N_, STAFF, Action, Setting, SettingSpec, register_actions, register_settings
+from models.core.settings import company
 from models.service import SERVICE_TYPES
 
 # Art. 15: the two kinds of opinion every question is about.
@@ -98,7 +99,7 @@ register_settings(
             "survey_company_name",
             "text",
             "",
-            N_("Company name shown to customers on the survey page"),
+            N_("Company name on the survey page (empty: the one on printed forms)"),
         ),
         SettingSpec(
             "survey_link_days", "int", 14, N_("A survey link expires after (days)"), minimum=1, maximum=365
@@ -173,3 +174,8 @@ register_settings(
     ],
     section=N_("Customer opinion surveys"),
 )
+
+
+def survey_company():
+    """The name customers see on the survey page: its own setting, else the letterhead's."""
+    return Setting.get_value("survey_company_name") or company()["name"]

@@ -37,6 +37,7 @@ from models.surveys import (
     booked_calls,
     followup_queue,
     questionnaire_listing,
+    survey_company,
 )
 from models.surveys.asking import SERVED_STATES
 from models.surveys.results import export_rows, results, technician_scores
@@ -285,12 +286,8 @@ def paper_form(job_id):
         job=job,
         version=version,
         questions=version.questions_list() if version else [],
-        company=_company(),
+        company=survey_company(),
     )
-
-
-def _company():
-    return Setting.get_value("survey_company_name")
 
 
 # ---- answers and what they propose -----------------------------------------------------------

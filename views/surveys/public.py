@@ -5,7 +5,6 @@ done and the technician's name; a used or expired link is refused politely."""
 from flask import Blueprint, redirect, url_for
 
 from models import RuleError
-from models.core import Setting
 from models.surveys import (
     RATING_WORDS,
     AlreadyAnswered,
@@ -13,6 +12,7 @@ from models.surveys import (
     Questionnaire,
     QuestionnaireVersion,
     SurveyToken,
+    survey_company,
 )
 from views.common import form_error, public, render
 from views.surveys.forms import answer_form, answer_values, form_id
@@ -32,7 +32,7 @@ def _page(token, status=200, form=None, questions=None, version=None, state="ope
         token=token,
         job=job,
         tech=job.tech if job is not None else None,
-        company=Setting.get_value("survey_company_name"),
+        company=survey_company(),
         version=version,
         questions=questions or [],
         form=form,
