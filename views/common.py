@@ -147,6 +147,42 @@ def date_arg(name):
     return value if 1900 <= value.year <= 2999 else None
 
 
+FIRST_DAY = datetime.date(2000, 1, 1)
+LAST_DAY = datetime.date(2999, 12, 31)
+
+
+def period_arg(start, end, longest=None, say=True):
+    """The period of ``?start=&end=`` (YYYY-MM-DD), each date ``start``/``end`` when absent
+    (None: open). A date that is not one, a period that ends before it starts or one longer
+    than ``longest`` days shows the default period instead, and says so (a warning in the
+    page's toast area, unless ``say`` is false: an export names its period in its file)."""
+    chosen = {}
+    for name, default in (("start", start), ("end", end)):
+        raw = text_arg(name, 40)
+        try:
+            value = datetime.date.fromisoformat(raw) if raw else default
+        except ValueError:
+            value = False
+        if value is False or (value is not None and not FIRST_DAY <= value <= LAST_DAY):
+            return _default_period(
+                start, end, say, gettext("“%(value)s” is not a date (YYYY-MM-DD).", value=raw)
+            )
+        chosen[name] = value
+    first, last = chosen["start"], chosen["end"]
+    if first is not None and last is not None:
+        if first > last:
+            return _default_period(start, end, say, gettext("The period starts after it ends."))
+        if longest is not None and (last - first).days + 1 > longest:
+            return _default_period(start, end, say, gettext("A period is at most %(n)s days.", n=longest))
+    return first, last
+
+
+def _default_period(start, end, say, why):
+    if say:
+        flash(gettext("%(why)s Showing the default period.", why=why), "warn")
+    return start, end
+
+
 def text_arg(name, limit=100):
     """A text query argument, stripped, bounded, without control characters."""
     value = (request.args.get(name) or "").strip()[:limit]

@@ -12,8 +12,8 @@ from playhouse.flask_utils import PaginatedQuery
 from models import Event, Permission, RuleError, Setting, User
 from models.core import ACTIONS, ROLE_LABELS, ROLES, SETTINGS, SUBJECTS, permission_map
 from models.core.access import permission_keys
-from models.core.settings import may_change
 from models.core.history import describe, history
+from models.core.settings import may_change
 from views.admin.forms import NewUserForm, ResetPasswordForm, UserForm, role_choices, settings_form
 from views.common import date_arg, form_error, int_arg, is_htmx, render, requires, see_other, text_arg
 from views.forms import EmptyForm

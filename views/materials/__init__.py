@@ -10,7 +10,7 @@ from flask_login import current_user
 from models import Job, RuleError
 from models.core import may
 from models.materials import KINDS, RECIPIENTS, REQUEST_STATES, Material, PurchaseRequest
-from views.common import field_or_raise, int_arg, render, requires, see_other, text_arg
+from views.common import field_or_raise, int_arg, period_arg, render, requires, see_other
 from views.filters import label
 from views.materials.forms import DecideForm, IssueForm, ItemForm, PurchaseForm, ReceiveForm, StocktakeForm
 from views.records import changed_answer
@@ -62,21 +62,8 @@ def index():
 
 
 def _period():
-    try:
-        start = datetime.date.fromisoformat(text_arg("start", 10))
-    except ValueError:
-        start = None
-    try:
-        end = datetime.date.fromisoformat(text_arg("end", 10))
-    except ValueError:
-        end = None
-    if start and end and start > end:
-        start, end = end, start
-    if start and not datetime.date(2000, 1, 1) <= start <= datetime.date(2999, 12, 31):
-        start = None
-    if end and not datetime.date(2000, 1, 1) <= end <= datetime.date(2999, 12, 31):
-        end = None
-    return start, end
+    """The period of the ledger asked for; the whole ledger by default."""
+    return period_arg(None, None)
 
 
 def _page(item, status=200, **forms):

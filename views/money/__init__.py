@@ -33,7 +33,7 @@ from models.money import (
     rmb_capitals,
     to_invoice,
 )
-from views.common import field_or_raise, form_error, render, requires, see_other, text_arg
+from views.common import field_or_raise, form_error, period_arg, render, requires, see_other, text_arg
 from views.money.forms import (
     BankPaymentForm,
     CloseDayForm,
@@ -340,18 +340,9 @@ def resolve(handover_id):
 # ---- invoices -----------------------------------------------------------------------------
 
 
-def _period():
-    try:
-        start = datetime.date.fromisoformat(text_arg("start", 10))
-    except ValueError:
-        start = today().replace(day=1)
-    try:
-        end = datetime.date.fromisoformat(text_arg("end", 10))
-    except ValueError:
-        end = today()
-    if not datetime.date(2000, 1, 1) <= start <= end <= datetime.date(2999, 12, 31):
-        start, end = today().replace(day=1), today()
-    return start, end
+def _period(say=True):
+    """The period asked for, this month by default."""
+    return period_arg(today().replace(day=1), today(), say=say)
 
 
 @bp.get("/invoices")
@@ -563,7 +554,7 @@ def _workbook(title, headers, rows):
 @requires("money.view")
 def export_invoices():
     """The invoice register of a period, as a spreadsheet."""
-    start, end = _period()
+    start, end = _period(say=False)
     rows = [
         (
             i.issued_on.isoformat(),
@@ -624,7 +615,7 @@ def export_receivables():
 @requires("money.view")
 def export_journal():
     """The cash journal of a period, as a spreadsheet."""
-    start, end = _period()
+    start, end = _period(say=False)
     lines = (
         JournalLine.select()
         .where(JournalLine.day >= start, JournalLine.day <= end)

@@ -41,7 +41,17 @@ from models.surveys import (
 )
 from models.surveys.asking import SERVED_STATES
 from models.surveys.results import export_rows, results, technician_scores
-from views.common import choices, field_or_raise, form_error, int_arg, render, requires, see_other, text_arg
+from views.common import (
+    choices,
+    field_or_raise,
+    form_error,
+    int_arg,
+    period_arg,
+    render,
+    requires,
+    see_other,
+    text_arg,
+)
 from views.forms import EmptyForm, VersionForm
 from views.records import changed_answer, link_records, record_or_404, to_utc
 from views.shell import home_panel, nav, record_panel
@@ -540,22 +550,12 @@ def periodic_command():
 # ---- results ---------------------------------------------------------------------------------
 
 
-def _date_arg(name, default):
-    try:
-        value = datetime.date.fromisoformat(text_arg(name, 10))
-    except ValueError:
-        return default
-    return value if 1900 <= value.year <= 2999 else default
-
-
-def _period():
-    end = _date_arg("end", today())
-    first = (end.replace(day=1) - datetime.timedelta(days=330)).replace(day=1)
-    start = _date_arg("start", first)
-    if start > end:
-        start, end = end, start
-    questionnaire = int_arg("questionnaire")
-    return start, end, questionnaire
+def _period(say=True):
+    """The period asked for; by default the twelve months up to the end asked for (today)."""
+    start, end = period_arg(None, today(), say=say)
+    if start is None:
+        start = (end.replace(day=1) - datetime.timedelta(days=330)).replace(day=1)
+    return start, end, int_arg("questionnaire")
 
 
 @bp.get("/results", endpoint="results")
@@ -585,7 +585,7 @@ def export():
     from openpyxl.cell import WriteOnlyCell
     from openpyxl.styles import Font
 
-    start, end, questionnaire = _period()
+    start, end, questionnaire = _period(say=False)
     columns, rows = export_rows(start, end, questionnaire)
     book = Workbook(write_only=True)
     sheet = book.create_sheet(gettext("Answers"))

@@ -15,7 +15,7 @@ from models.core import can, may, today
 from models.core.history import history
 from models.service import SERVICE_TYPES
 from models.trips import OPEN_STATES, STATES, OutOfTown, Trip, cost_report, costs_of, travel_days
-from views.common import choices, field_or_raise, int_arg, render, requires, see_other, text_arg
+from views.common import choices, field_or_raise, int_arg, period_arg, render, requires, see_other, text_arg
 from views.records import changed_answer, link_records, record_or_404
 from views.shell import nav, record_action, record_panel
 from views.trips.forms import ApplyForm, CostsForm, DecisionForm, ReasonForm
@@ -250,25 +250,13 @@ def mark(job_id):
 # ---- the cost of jobs ----------------------------------------------------------------
 
 
-def _period():
-    try:
-        start = datetime.date.fromisoformat(text_arg("start", 10))
-    except ValueError:
-        start = today().replace(day=1)
-    try:
-        end = datetime.date.fromisoformat(text_arg("end", 10))
-    except ValueError:
-        end = today()
-    if (
-        not datetime.date(2000, 1, 1) <= start <= end <= datetime.date(2999, 12, 31)
-        or (end - start).days > 400
-    ):
-        start, end = today().replace(day=1), today()
-    return start, end
+def _period(say=True):
+    """The period asked for (at most 400 days), this month by default."""
+    return period_arg(today().replace(day=1), today(), longest=400, say=say)
 
 
-def _report():
-    start, end = _period()
+def _report(say=True):
+    start, end = _period(say)
     service_type = text_arg("type", 10)
     service_type = service_type if service_type in SERVICE_TYPES else ""
     return start, end, service_type, cost_report(start, end, int_arg("technician"), service_type or None)
@@ -296,7 +284,7 @@ def costs_export():
     """The cost report as a spreadsheet (Chinese headers in the Chinese UI)."""
     from openpyxl import Workbook  # only the export needs it
 
-    start, end, _, report = _report()
+    start, end, _, report = _report(say=False)
     book = Workbook()
     sheet = book.active
     sheet.title = "costs"
