@@ -16,7 +16,8 @@ import tempfile
 import time
 import urllib.request
 
-HARNESS = os.path.join(
+# ../shared/bench/peer beside the checkout, or PEERBENCH_HARNESS (a checkout elsewhere)
+HARNESS = os.environ.get("PEERBENCH_HARNESS") or os.path.join(
     os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))), "shared", "bench", "peer"
 )
 MISSING = (

@@ -121,10 +121,12 @@ def _holder(job):
     return User.get_or_none(User.id == job.technician_id) if job.technician_id else None
 
 
-def _gone(job_id):
+def _gone(job_id, found=False):
     """The job this technician once had and no longer may see (re-dispatched, or voided and
-    so out of their hands): None when there is no such job for them (then 404)."""
-    found = Job.select().where(Job.id == job_id).first()
+    so out of their hands): None when there is no such job for them (then 404). ``found``:
+    the job (or None) when the caller has loaded it already."""
+    if found is False:
+        found = Job.select().where(Job.id == job_id).first()
     if found is None or may(current_user, "job.view", found) or not _held_before(found, current_user):
         return None
     return found
@@ -189,10 +191,13 @@ def poll():
 @requires("job.view")
 def job(job_id):
     """One job on the phone: call, map, arrive, then finish with the customer's signature."""
-    gone = _gone(job_id)
+    found = Job.with_people().where(Job.id == job_id).first()
+    gone = _gone(job_id, found)
     if gone is not None:
         return render("tech/job.html", job=gone, holder=_holder(gone), gone=True)
-    return render("tech/job.html", **_context(load_job(job_id)))
+    if found is None or not may(current_user, "job.view", found):
+        abort(404)
+    return render("tech/job.html", **_context(found))
 
 
 @bp.get("/jobs/<int:job_id>/poll")
@@ -205,11 +210,11 @@ def job_poll(job_id):
     if done is not None:
         return done
     position, changed = changes
-    gone = _gone(job_id)
+    found = Job.with_people().where(Job.id == job_id).first()
+    gone = _gone(job_id, found)
     if gone is not None:
         # Re-dispatched to a colleague under the technician's feet: say so, in words.
         return render("tech/job.html", block="gone", job=gone, holder=_holder(gone), oob=True)
-    found = Job.with_people().where(Job.id == job_id).first()
     if found is not None and not may(current_user, "job.view", found):
         abort(404)
     if found is None or job_id not in changed.get("job", ()):
