@@ -95,6 +95,21 @@ def test_permission_toggle_is_data_and_audited(client, auth, users, dbc):
     assert Event.select().where(Event.action == "grant").count() == 1
 
 
+def test_the_menu_follows_a_permission_change_at_once(client, auth, users, dbc):
+    """The menu is kept per role and language, and made again when the permissions change."""
+    auth.login("finance")
+    assert 'href="/intake/"' not in client.get("/").get_data(as_text=True)
+    client.post("/lang/en")
+    assert 'href="/intake/"' not in client.get("/").get_data(as_text=True)
+    auth.logout()
+    auth.login("admin")
+    client.post("/admin/permissions/intake.register/finance", htmx=True)
+    auth.logout()
+    auth.login("finance")
+    html = client.get("/").get_data(as_text=True)
+    assert 'href="/intake/">Register a call<' in html or 'href="/intake/">登记服务来电<' in html
+
+
 def test_locked_permissions_cannot_change(client, auth, users, dbc):
     auth.login("admin")
     response = client.post("/admin/permissions/admin.permissions/admin")

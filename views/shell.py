@@ -5,10 +5,13 @@ area edits no other area's files.
 """
 
 import dataclasses
+import threading
 
+from flask import request, url_for
+from flask_babel import get_locale
 from flask_login import current_user
 
-from models.core import can
+from models.core import can, permission_map
 
 
 @dataclasses.dataclass(frozen=True)
@@ -72,9 +75,27 @@ def home_panel(template, permission, load, order=50):
     PANELS.sort(key=lambda p: p.order)
 
 
+# (role, language, application root) -> (the permission map it was made from, its entries):
+# every page shows the menu, and it changes only with the permission map
+_MENUS: dict = {}
+_menus_lock = threading.Lock()
+
+
 def menu():
-    """The entries the signed-in user may use, in order."""
-    return [entry for entry in NAV if can(current_user, entry.permission)]
+    """(address, label) of each screen the signed-in user may use, in order."""
+    if not can(current_user, "home.view"):
+        return []
+    permissions = permission_map()
+    key = (current_user.role, str(get_locale()), request.script_root)
+    kept = _MENUS.get(key)
+    if kept is not None and kept[0] is permissions:
+        return kept[1]
+    entries = [(url_for(e.endpoint), str(e.label)) for e in NAV if can(current_user, e.permission)]
+    with _menus_lock:
+        if len(_MENUS) > 100:  # roles x languages: never reached but by a changing root
+            _MENUS.clear()
+        _MENUS[key] = (permissions, entries)
+    return entries
 
 
 def panels(user):

@@ -37,6 +37,7 @@ from models.core import (
     require,
     today,
 )
+from models.core.prepared import Prepared
 from models.customers import Customer, phone_digits
 from models.service import Job
 
@@ -55,6 +56,8 @@ TRANSITIONS = {
     "void": Transition(OPEN_STATES, "void", "complaint.handle", N_("Void")),
 }
 MAX_TEXT = 4000
+# The questions every board view and live poll asks (see Complaint.overdue_ones), built once
+_PREPARED: dict = {}
 
 
 def _text(value, field, message, limit=MAX_TEXT):
@@ -403,22 +406,54 @@ class Complaint(StatefulModel):
         )
 
     @classmethod
+    def _prepared(cls, name, build, slots):
+        found = _PREPARED.get(name)
+        if found is None:
+            found = _PREPARED[name] = Prepared(build, slots)
+        return found
+
+    @classmethod
     def overdue_ones(cls, at=None, limit=50):
-        """Overdue open complaints, the longest overdue first."""
-        query = cls.with_people().where(cls.overdue_where(at)).order_by(cls.resolve_due, cls.id).limit(limit)
-        return sorted(query, key=lambda c: -c.overdue(at)[1])
+        """Overdue open complaints, the longest overdue first (the board asks on every view)."""
+        at = at or now()
+        query = cls._prepared(
+            ("overdue", limit),
+            lambda ack, res: (
+                cls.with_people()
+                .where(
+                    ((cls.state == "registered") & (cls.acknowledge_due < ack))
+                    | (cls.state.in_(UNRESOLVED_STATES) & (cls.resolve_due < res))
+                )
+                .order_by(cls.resolve_due, cls.id)
+                .limit(limit)
+            ),
+            2,
+        )
+        return sorted(query.rows(at, at), key=lambda c: -c.overdue(at)[1])
 
     @classmethod
     def next_deadline(cls, at=None):
         """The next moment an open complaint becomes overdue (for live pages), or None."""
         at = at or now()
-        ack = cls.select(fn.MIN(cls.acknowledge_due)).where(
-            cls.state == "registered", cls.acknowledge_due > at
+        ack = cls._prepared(
+            "next_ack",
+            lambda after: (
+                cls.select(fn.MIN(cls.acknowledge_due))
+                .where(cls.state == "registered", cls.acknowledge_due > after)
+                .tuples()
+            ),
+            1,
         )
-        res = cls.select(fn.MIN(cls.resolve_due)).where(
-            cls.state.in_(UNRESOLVED_STATES), cls.resolve_due > at
+        res = cls._prepared(
+            "next_res",
+            lambda after: (
+                cls.select(fn.MIN(cls.resolve_due))
+                .where(cls.state.in_(UNRESOLVED_STATES), cls.resolve_due > after)
+                .tuples()
+            ),
+            1,
         )
-        times = [t for t in (ack.scalar(), res.scalar()) if t is not None]
+        times = [t for t in (ack.first(at)[0], res.first(at)[0]) if t is not None]
         return min(times) if times else None
 
     @classmethod
