@@ -124,6 +124,11 @@ def _init_request_hooks(app):
             # No content to protect or type: keep the live poll's idle answer tiny.
             response.headers.pop("Content-Type", None)
             return response
+        if response.mimetype in ("text/css", "text/javascript"):
+            # A stylesheet or script is no document: the policy, framing and referrer headers
+            # mean nothing on it (kept small for the phone's first load); nosniff matters.
+            response.headers.setdefault("X-Content-Type-Options", "nosniff")
+            return response
         for name, value in SECURITY_HEADERS.items():
             response.headers.setdefault(name, value)
         return response

@@ -152,8 +152,10 @@ class Client(FlaskClient):
             headers["HX-Request"] = "true"
         if csrf:
             token = self.csrf_token()
-            data = kwargs.setdefault("data", {})
+            data = kwargs.get("data", {})
             if isinstance(data, dict):
+                # a copy: a dict reused for another post (or test) must not keep this token
+                kwargs["data"] = data = dict(data)
                 data.setdefault("csrf_token", token)
             headers.setdefault("X-CSRFToken", token)
         return super().post(*args, headers=headers, **kwargs)

@@ -34,6 +34,31 @@ def test_pages_load_one_fingerprinted_bundle_cached_and_compressed(client):
     assert client.get("/bundle/nothing.js").status_code == 404
 
 
+def test_a_bundle_carries_only_the_headers_that_mean_something_on_it(client):
+    """The phone's first load is small: no document policy on a stylesheet or a script (the
+    page has it), nosniff kept; the stylesheet without the spaces CSS does not need."""
+    import re
+
+    page = client.get("/login")
+    assert "default-src 'self'" in page.headers["Content-Security-Policy"]
+    for url in re.findall(r'(?:src|href)="(/bundle/[^"]+)"', page.get_data(as_text=True)):
+        response = client.get(url)
+        assert response.status_code == 200
+        assert response.headers["X-Content-Type-Options"] == "nosniff"
+        for name in ("Content-Security-Policy", "X-Frame-Options", "Referrer-Policy"):
+            assert name not in response.headers, (url, name)
+        if url.startswith("/bundle/app.css"):
+            css = response.get_data(as_text=True)
+            assert ".muted,.hint{color:var(--muted)" in css and "{ " not in css and ": " not in css
+
+
+def test_the_first_page_after_signing_in_sends_no_new_cookie(client, auth):
+    """The CSRF token of the new session is in the sign-in's own cookie."""
+    auth.login("tech1")
+    response = client.get("/tech/")
+    assert response.status_code == 200 and "Set-Cookie" not in response.headers
+
+
 def test_the_technician_bundle_carries_the_signature_pad(client, auth):
     import re
 

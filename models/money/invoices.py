@@ -6,7 +6,6 @@ import datetime
 import re
 
 from peewee import JOIN, CharField, DateField, DateTimeField, ForeignKeyField, IntegerField, TextField, fn
-from stdnum.cn import uscc
 
 from models.core import (
     N_,
@@ -37,6 +36,8 @@ def check_taxpayer(buyer_kind, number):
     number = re.sub(r"\s", "", number or "").upper()
     if buyer_kind == "person":
         return ""
+    from stdnum.cn import uscc  # loaded on first use: only invoicing needs it (a worker's memory)
+
     if not uscc.is_valid(number):
         raise RuleError(
             N_("That is not a valid unified social credit code (18 characters, check character last)."),

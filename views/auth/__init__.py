@@ -2,9 +2,10 @@
 
 from urllib.parse import urlsplit
 
-from flask import Blueprint, redirect, request, session, url_for
+from flask import Blueprint, g, redirect, request, session, url_for
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_user, logout_user
+from flask_wtf.csrf import generate_csrf
 
 from models import RuleError
 from models.core.sessions import UserSession
@@ -54,6 +55,10 @@ def login():
             if lang and not user.locale:
                 user.set_locale(lang)
             login_user(UserSession.begin(user, _address(), request.user_agent.string))
+            # The new session's CSRF token in the sign-in's own cookie (the first page then sends
+            # no other); the form's token of the old session is forgotten first.
+            g.pop("csrf_token", None)
+            generate_csrf()
             target = _safe_next(form.next.data) or url_for("main.home")
             if request.htmx:
                 # A whole new page: the session (and its CSRF token) changed at sign-in.

@@ -5,7 +5,6 @@ administrator's editor. Markdown is rendered with raw HTML off, so markup never 
 from flask import Blueprint, abort
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
-from markdown_it import MarkdownIt
 from markupsafe import Markup
 
 from models import RuleError, User
@@ -19,11 +18,17 @@ bp = Blueprint("guidelines", __name__, url_prefix="/guidelines")
 nav("guidelines.show", _l("Service guidelines"), "guidelines.view", order=95)
 link_records("guideline", "guidelines.version", "version_id")
 
-# CommonMark without raw HTML; links to javascript: and the like are refused by the parser.
-_markdown = MarkdownIt("commonmark", {"html": False, "linkify": False}).enable("table")
+_markdown = None
 
 
 def markdown(text):
+    """CommonMark without raw HTML; links to javascript: and the like are refused by the parser.
+    The parser is loaded on first use: only the guidelines pages need it (a worker's memory)."""
+    global _markdown
+    if _markdown is None:
+        from markdown_it import MarkdownIt
+
+        _markdown = MarkdownIt("commonmark", {"html": False, "linkify": False}).enable("table")
     return Markup(_markdown.render(text or ""))
 
 

@@ -3,7 +3,6 @@ the session (the database keeps only the hash), drawn as a QR code (segno, SVG).
 
 import datetime
 
-import segno
 from flask import session, url_for
 from markupsafe import Markup
 
@@ -19,7 +18,10 @@ def public_url(raw):
 
 
 def qr_svg(url, scale=5):
-    """The QR code of a URL as inline SVG (a path with presentation attributes: no style)."""
+    """The QR code of a URL as inline SVG (a path with presentation attributes: no style).
+    segno is loaded on first use, by the few screens that draw one (a worker's memory)."""
+    import segno
+
     return Markup(segno.make(url, error="m").svg_inline(scale=scale, border=2, svgclass="qr", lineclass=None))
 
 
