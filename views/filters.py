@@ -2,12 +2,14 @@
 
 import datetime
 
-from flask_babel import format_date, format_datetime, format_decimal, format_time, get_locale, gettext
+from flask import url_for
+from flask_babel import format_date, format_datetime, format_decimal, get_locale, gettext
 from flask_login import current_user
 from markupsafe import Markup, escape
 
 from models.core import Label, can, now, to_local
 from models.core.settings import company
+from views.common import MAX_INT
 from views.records import record_url
 from views.shell import actions_for, menu, panels_for
 
@@ -21,17 +23,19 @@ def money(fen):
 
 
 # "short" is the same unambiguous pattern in every language: 2026-12-01 14:49, never 12/1/26.
-SHORT_DATETIME = "yyyy-MM-dd HH:mm"
-SHORT_DATE = "MM-dd"
+# Only digits in them: formatted without Babel (a register page formats hundreds).
+SHORT_DATETIME = "%Y-%m-%d %H:%M"
+TIME = "%H:%M"
+SHORT_DATE = "%m-%d"
 
 
 def local_datetime(value, fmt="short"):
     if value is None:
         return ""
     if fmt == "time":
-        return format_time(to_local(value).replace(tzinfo=None), "HH:mm", rebase=False)
+        return to_local(value).strftime(TIME)
     if fmt == "short":
-        fmt = SHORT_DATETIME
+        return to_local(value).strftime(SHORT_DATETIME)
     return format_datetime(to_local(value).replace(tzinfo=None), fmt, rebase=False)
 
 
@@ -41,13 +45,28 @@ def local_date(value, fmt="medium"):
     if isinstance(value, datetime.datetime):
         value = to_local(value).date()
     if fmt == "short":
-        fmt = SHORT_DATE
+        return value.strftime(SHORT_DATE)
     return format_date(value, fmt)
+
+
+# (language, msgid) -> translation: labels are a small fixed set, and a long list asks for
+# the same few hundreds of times
+_labels: dict = {}
 
 
 def label(msgid):
     """Translate a label stored as an N_-marked English msgid (roles, states, types)."""
-    return gettext(msgid) if msgid else ""
+    if not msgid:
+        return ""
+    if type(msgid) is not str:
+        return gettext(msgid)
+    key = (str(get_locale()), msgid)
+    found = _labels.get(key)
+    if found is None:
+        if len(_labels) > 10_000:  # only if something not a label came this way
+            _labels.clear()
+        found = _labels[key] = gettext(msgid)
+    return found
 
 
 def duration(minutes):
@@ -98,6 +117,12 @@ def record_link(entry):
     return escape(text)
 
 
+def id_url(endpoint, name):
+    """``url_for(endpoint, name=id)`` built once for a long list: a function of the id."""
+    before, after = url_for(endpoint, **{name: MAX_INT}).split(str(MAX_INT), 1)
+    return lambda record_id: f"{before}{int(record_id)}{after}"
+
+
 def register(app):
     for name, function in (
         ("money", money),
@@ -115,6 +140,7 @@ def register(app):
     app.jinja_env.globals["record_actions"] = actions_for
     app.jinja_env.globals["record_panels"] = panels_for
     app.jinja_env.globals["letterhead"] = company
+    app.jinja_env.globals["id_url"] = id_url
 
     @app.context_processor
     def _globals():

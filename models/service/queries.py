@@ -10,6 +10,31 @@ from models.customers import phone_digits
 from models.service.appointments import SLOT_ORDER, Appointment, Chaser
 from models.service.labels import ACTIVE_STATES, IN_HAND_STATES, OPEN_STATES
 
+# What a register line shows (on the screen and in the printed book)
+REGISTER_COLUMNS = (
+    "id",
+    "number",
+    "state",
+    "channel",
+    "service_type",
+    "register_day",
+    "seq",
+    "registered_at",
+    "filed_at",
+    "customer_name",
+    "contact_person",
+    "phone",
+    "address",
+    "product_model",
+    "spec",
+    "serial",
+    "purchase_date",
+    "purchase_place",
+    "fault",
+    "work_done",
+    "technician",
+)
+
 # What a phone number typed with separators looks like: digits, spaces, + - . / ( ) and
 # their full-width forms.
 PHONE_LIKE = re.compile(r"[\d\s+\-.()（）－／/]+")
@@ -187,9 +212,13 @@ class JobQueries:
 
     @classmethod
     def for_register(cls, start, end):
-        """Register lines registered between two local days, inclusive."""
+        """Register lines registered between two local days, inclusive: the columns the register
+        shows and prints, with the technician (a page has a hundred lines)."""
+        tech = User.alias("tech")
+        columns = [getattr(cls, name) for name in REGISTER_COLUMNS]
         return (
-            cls.with_people()
+            cls.select(*columns, tech.id, tech.full_name)
+            .join(tech, JOIN.LEFT_OUTER, on=(cls.technician == tech.id), attr="tech")
             .where(cls.register_day >= start, cls.register_day <= end)
             .order_by(cls.register_day, cls.seq)
         )
