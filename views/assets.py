@@ -32,6 +32,7 @@ _lock = threading.Lock()
 # Both caches are keyed by the file alone and keep only its current version: nothing a client
 # sends (a made-up ?v=, say) adds an entry.
 _digests = {}  # path -> (mtime, digest)
+LARGE_PAGE = 32_768
 _gzipped = {}  # static path -> (ETag, gzipped body)
 
 
@@ -117,7 +118,9 @@ def _gzip(response):
         data = response.get_data()
         if len(data) < MIN_SIZE:
             return response
-        body = gzip.compress(data, 5)
+        # A page is compressed on every request: level 5 where it is cheap; a long one (the
+        # board's 130 KB) at level 3, a third of the time for a tenth more bytes on the LAN.
+        body = gzip.compress(data, 5 if len(data) < LARGE_PAGE else 3)
     response.direct_passthrough = False
     response.set_data(body)
     response.headers["Content-Encoding"] = "gzip"

@@ -206,6 +206,14 @@ class CardCache:
             self.entries.update(fresh)
 
 
+class Cards(list):
+    """A lane's rendered cards: a list (its length is counted), shown as one piece of HTML
+    (not card by card through the template: a board has hundreds)."""
+
+    def __html__(self):
+        return "".join(self)
+
+
 def card_key(job):
     """A ``Job.for_board`` row's ``Job.board_keys`` tuple."""
     appt = getattr(job, "appt", None)
@@ -245,9 +253,9 @@ def board():
         due=epoch(due),
         strips=strips,
         technicians=technicians,
-        waiting=[html[key[0]] for key in waiting],
-        lanes={tech: [html[key[0]] for key in keys] for tech, keys in lanes.items()},
-        done=[html[key[0]] for key in done],
+        waiting=Cards(html[key[0]] for key in waiting),
+        lanes={tech: Cards(html[key[0]] for key in keys) for tech, keys in lanes.items()},
+        done=Cards(html[key[0]] for key in done),
         counts=Job.board_counts(),
         wall=request.args.get("wall") == "1",
         **context,

@@ -207,6 +207,18 @@ class JobQueries:
         )
 
     @classmethod
+    def next_in_hand(cls, technician, besides):
+        """The first of a technician's jobs in hand other than ``besides`` (its id, number and
+        customer: the phone's "next job" link), or None."""
+        return (
+            cls.select(cls.id, cls.number, cls.customer_name)
+            .join(Appointment, JOIN.LEFT_OUTER, on=(Appointment.job == cls.id))
+            .where(cls.technician == technician.id, cls.state.in_(IN_HAND_STATES), cls.id != besides.id)
+            .order_by(*cls.appointment_order(), cls.dispatched_at, cls.id)
+            .first()
+        )
+
+    @classmethod
     def count_in_hand(cls, technician):
         return cls.select().where(cls.technician == technician.id, cls.state.in_(IN_HAND_STATES)).count()
 

@@ -78,7 +78,7 @@ def _next_job(job):
     """The technician's next job in hand once this one has left their hands (or None)."""
     if job.state not in ("in_repair", "done", "countersigned", "filed") or not may(current_user, "tech.jobs"):
         return None
-    return Job.in_hand(current_user).where(Job.id != job.id).first()
+    return Job.next_in_hand(current_user, job)
 
 
 def _context(job, finish_form=None, repair_form=None, arrive_form=None):
