@@ -17,7 +17,7 @@ SQLITE_PRAGMAS = {
     "busy_timeout": 5000,
     "foreign_keys": 1,
     "synchronous": "normal",
-    "cache_size": -4000,  # 4 MB a connection (each gunicorn thread has one)
+    "cache_size": -2000,  # 2 MB a connection (each gunicorn thread has one; the OS caches the file)
 }
 
 
