@@ -16,6 +16,7 @@ from markupsafe import Markup
 
 from models import Event, Job, Setting, User
 from models.core import can, now, today
+from models.core.prepared import plain
 from models.service import (
     AGEING,
     IN_HAND_STATES,
@@ -215,10 +216,10 @@ class Cards(list):
 
 
 def card_key(job):
-    """A ``Job.for_board`` row's ``Job.board_keys`` tuple."""
+    """A ``Job.for_board`` row's ``Job.board_keys`` tuple, as the lanes read it (``plain``)."""
     appt = getattr(job, "appt", None)
     day, slot, agreed = (appt.day, appt.slot, appt.agreed) if appt is not None else (None, None, None)
-    return (job.id, job.version, job.updated_at, job.technician_id, day, slot, agreed, job.chasers)
+    return plain((job.id, job.version, job.updated_at, job.technician_id, day, slot, agreed, job.chasers))
 
 
 CARDS = CardCache()

@@ -12,6 +12,7 @@ two changes; ``Prepared`` builds their SQL once and then only swaps those values
 one) where a varying text value goes; the rows come back as the query itself would give them.
 """
 
+import datetime
 import itertools
 
 from models.core.db import db
@@ -48,7 +49,28 @@ class Prepared:
                 params[position] = value
         return query._get_cursor_wrapper(db.execute_sql(sql, params))
 
+    def raw(self, *values):
+        """The rows as the database driver gives them (tuples of plain values, no model or
+        field conversion): for keys compared with ``plain``."""
+        if len(values) != self.slots:
+            raise TypeError(f"{self.slots} values expected")
+        query, sql, params, positions = self._compiled()
+        if positions:
+            params = list(params)
+            for position, value in zip(positions, values, strict=True):
+                params[position] = value
+        return db.execute_sql(sql, params).fetchall()
+
     def first(self, *values):
         for row in self.rows(*values):
             return row
         return None
+
+
+def plain(values):
+    """A tuple of values as SQLite's driver gives them back (dates and times as their text,
+    booleans as 0/1): the same key from a raw row and from a model's fields."""
+    return tuple(
+        str(v) if isinstance(v, (datetime.date, datetime.datetime)) else int(v) if isinstance(v, bool) else v
+        for v in values
+    )

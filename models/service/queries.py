@@ -5,7 +5,7 @@ import re
 from peewee import JOIN, SQL, Case, fn
 
 from models.core import User, db, is_postgres
-from models.core.prepared import Prepared
+from models.core.prepared import Prepared, plain
 from models.customers import phone_digits
 from models.service.appointments import SLOT_ORDER, Appointment, Chaser
 from models.service.labels import ACTIVE_STATES, IN_HAND_STATES, OPEN_STATES
@@ -128,7 +128,10 @@ class JobQueries:
                     Prepared(lambda n=n: cls._lanes(cls.board_keys().tuples(), limit, per_lane)[n])
                     for n in range(3)
                 ]
-            waiting, active, done = (list(query.rows()) for query in prepared)
+            lanes = [query.raw() for query in prepared]
+            if is_postgres():  # its driver gives dates and times as objects: as text, like SQLite's
+                lanes = [[plain(row) for row in lane] for lane in lanes]
+            waiting, active, done = lanes
         else:
             waiting, active, done = (list(query) for query in cls._lanes(cls.for_board(), limit, per_lane))
         lanes = {t.id: [] for t in technicians}
