@@ -188,6 +188,8 @@ def test_security_headers(client):
     response = client.get("/login")
     csp = response.headers["Content-Security-Policy"]
     assert "unsafe-inline" not in csp and "frame-ancestors 'none'" in csp
+    # scripts, styles, fonts and connections: only from the desk itself (default-src)
+    assert csp.startswith("default-src 'self';") and "script-src" not in csp
     assert response.headers["X-Content-Type-Options"] == "nosniff"
     assert response.headers["Referrer-Policy"]
     cookie = response.headers["Set-Cookie"]

@@ -45,7 +45,8 @@ def test_a_bundle_carries_only_the_headers_that_mean_something_on_it(client):
         response = client.get(url)
         assert response.status_code == 200
         assert response.headers["X-Content-Type-Options"] == "nosniff"
-        for name in ("Content-Security-Policy", "X-Frame-Options", "Referrer-Policy"):
+        assert "immutable" in response.headers["Cache-Control"]
+        for name in ("Content-Security-Policy", "X-Frame-Options", "Referrer-Policy", "Expires"):
             assert name not in response.headers, (url, name)
         if url.startswith("/bundle/app.css"):
             css = response.get_data(as_text=True)

@@ -77,7 +77,7 @@ def init_assets(app):
                 response.cache_control.public = True
                 response.cache_control.max_age = ONE_YEAR
                 response.cache_control.immutable = True
-                response.expires = None
+                response.headers.pop("Expires", None)  # (setting .expires to None sets it to now)
         return _gzip(response)
 
 
