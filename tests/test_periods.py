@@ -44,7 +44,9 @@ def test_a_period_that_is_not_one_says_so(client, auth, item, user, path, query,
 def test_a_good_period_is_shown_without_a_word(client, auth, item, user, path):
     auth.login(user)
     start = (today() - datetime.timedelta(days=20)).isoformat()
-    html = client.get(path.format(item=item.id) + f"?start={start}&end={today().isoformat()}").get_data(as_text=True)
+    html = client.get(path.format(item=item.id) + f"?start={start}&end={today().isoformat()}").get_data(
+        as_text=True
+    )
     assert f'value="{start}"' in html and "显示默认期间" not in html
 
 
