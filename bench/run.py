@@ -287,31 +287,7 @@ def _cluster_class():
         """The test cluster, but with durable writes (fsync on) as a production server has;
         commits are not waited for (synchronous_commit off), like SQLite's synchronous=normal."""
 
-        def start(self):
-            self._run(pg._bin("initdb"), "-D", self.data, "-U", "postgres", "-A", "trust", "-E", "UTF8")
-            options = (
-                f"-c listen_addresses=127.0.0.1 -c port={self.port} -k {self.root} "
-                "-c synchronous_commit=off -c max_connections=200 -c shared_buffers=256MB"
-            )
-            self._run(
-                pg._bin("pg_ctl"),
-                "-D",
-                self.data,
-                "-o",
-                options,
-                "-l",
-                os.path.join(self.root, "log"),
-                "-w",
-                "start",
-            )
-            deadline = time.time() + 20
-            while time.time() < deadline:
-                try:
-                    socket.create_connection(("127.0.0.1", self.port), 1).close()
-                    return self
-                except OSError:
-                    time.sleep(0.1)
-            raise RuntimeError("PostgreSQL did not start")
+        SETTINGS = "-c synchronous_commit=off -c max_connections=200 -c shared_buffers=256MB"
 
     return Cluster
 

@@ -31,6 +31,9 @@ def _free_port():
 class Cluster:
     """initdb into a temp folder, start on 127.0.0.1, stop and remove at the end."""
 
+    # Throwaway data: nothing is flushed to disk (the benchmark's cluster overrides this).
+    SETTINGS = "-c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=200"
+
     def __init__(self):
         self.root = tempfile.mkdtemp(prefix="sd-pg-")
         self.data = os.path.join(self.root, "data")
@@ -59,11 +62,7 @@ class Cluster:
             "UTF8",
             "--locale=C.UTF-8",
         )
-        options = (
-            f"-c listen_addresses=127.0.0.1 -c port={self.port} -k {self.root} "
-            "-c fsync=off -c synchronous_commit=off -c full_page_writes=off "
-            "-c max_connections=200"
-        )
+        options = f"-c listen_addresses=127.0.0.1 -c port={self.port} -k {self.root} {self.SETTINGS}"
         self._run(
             _bin("pg_ctl"),
             "-D",
