@@ -147,8 +147,22 @@ def date_arg(name):
     return value if 1900 <= value.year <= 2999 else None
 
 
+# Dates outside this range are typing errors (and would overflow the prev/next links).
 FIRST_DAY = datetime.date(2000, 1, 1)
 LAST_DAY = datetime.date(2999, 12, 31)
+
+
+def typed_date(name):
+    """A YYYY-MM-DD query argument as (value, text typed): the value is None when absent and
+    False when it is no date between FIRST_DAY and LAST_DAY (the caller says so in its words)."""
+    raw = text_arg(name, 40)
+    if not raw:
+        return None, raw
+    try:
+        value = datetime.date.fromisoformat(raw)
+    except ValueError:
+        return False, raw
+    return (value if FIRST_DAY <= value <= LAST_DAY else False), raw
 
 
 def period_arg(start, end, longest=None, say=True):
@@ -158,16 +172,12 @@ def period_arg(start, end, longest=None, say=True):
     page's toast area, unless ``say`` is false: an export names its period in its file)."""
     chosen = {}
     for name, default in (("start", start), ("end", end)):
-        raw = text_arg(name, 40)
-        try:
-            value = datetime.date.fromisoformat(raw) if raw else default
-        except ValueError:
-            value = False
-        if value is False or (value is not None and not FIRST_DAY <= value <= LAST_DAY):
+        value, raw = typed_date(name)
+        if value is False:
             return _default_period(
                 start, end, say, gettext("“%(value)s” is not a date (YYYY-MM-DD).", value=raw)
             )
-        chosen[name] = value
+        chosen[name] = default if value is None else value
     first, last = chosen["start"], chosen["end"]
     if first is not None and last is not None:
         if first > last:

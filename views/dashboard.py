@@ -9,13 +9,12 @@ from flask_login import current_user
 
 from models.core import N_, can, today
 from models.service.stats import first_month_of_year_to, period_summary, today_figures
-from views.common import render, requires
+from views.common import render, requires, typed_date
 from views.shell import nav
 
 bp = Blueprint("dashboard", __name__, url_prefix="/dashboard")
 nav("dashboard.index", _l("Department dashboard"), "dashboard.view", order=21)
 
-FIRST_DAY = datetime.date(2000, 1, 1)
 # The periods a manager asks for most, by name (?period=...), the first one by default.
 PRESETS = {
     "12m": N_("Last 12 months"),
@@ -44,16 +43,9 @@ def preset_period(name, day):
 
 
 def _date(name, notes):
-    raw = (request.args.get(name) or "").strip()
-    if not raw:
-        return None
-    try:
-        value = datetime.date.fromisoformat(raw)
-    except ValueError:
-        value = None
-    if value is None or not FIRST_DAY <= value <= datetime.date(2999, 12, 31):
-        notes.append(gettext("“%(value)s” is not a date (YYYY-MM-DD).", value=raw[:40]))
-        return False
+    value, raw = typed_date(name)
+    if value is False:
+        notes.append(gettext("“%(value)s” is not a date (YYYY-MM-DD).", value=raw))
     return value
 
 

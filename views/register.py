@@ -11,7 +11,7 @@ from flask_babel import lazy_gettext as _l
 from models import Job, User
 from models.core import N_, now, today
 from models.service import SERVICE_TYPES, STATES, reconciliation
-from views.common import render, requires, text_arg
+from views.common import render, requires, text_arg, typed_date
 from views.shell import nav
 
 bp = Blueprint("register", __name__)
@@ -28,23 +28,13 @@ STATE_FILTERS = {
     "closed": N_("Closed lines"),
     **STATES,
 }
-# Dates outside this range are typing errors (and would overflow the prev/next links).
-FIRST_DAY = datetime.date(2000, 1, 1)
-LAST_DAY = datetime.date(2999, 12, 31)
 
 
 def _date_arg(name, notes):
     """A YYYY-MM-DD query argument: the date, None when absent, False when not a date."""
-    raw = (request.args.get(name) or "").strip()
-    if not raw:
-        return None
-    try:
-        value = datetime.date.fromisoformat(raw)
-    except ValueError:
-        value = None
-    if value is None or not FIRST_DAY <= value <= LAST_DAY:
-        notes.append(gettext("“%(value)s” is not a date (YYYY-MM-DD): showing today.", value=raw[:40]))
-        return False
+    value, raw = typed_date(name)
+    if value is False:
+        notes.append(gettext("“%(value)s” is not a date (YYYY-MM-DD): showing today.", value=raw))
     return value
 
 
