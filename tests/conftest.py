@@ -1,5 +1,6 @@
 """Fixtures: each test gets its own fresh database, on SQLite and on PostgreSQL."""
 
+import datetime
 import itertools
 import os
 import re
@@ -410,3 +411,17 @@ class Factory:
 @pytest.fixture
 def make(users, dbc):
     return Factory(users)
+
+
+@pytest.fixture
+def start_of_a_quarter_hour():
+    """The clock one minute into a quarter hour: an address's count is per quarter hour, and a
+    test that crossed into the next one (a slow machine, an unlucky minute) would start afresh."""
+    from models.core import clock, now
+    from models.core.users import ADDRESS_WINDOW, _address_window
+
+    saved = clock().offset
+    _, ends = _address_window("any", now())
+    clock().travel(ends - now() - ADDRESS_WINDOW + datetime.timedelta(minutes=1))
+    yield
+    clock().offset = saved

@@ -208,7 +208,7 @@ def test_failures_from_another_machine_do_not_lock_a_user_out_at_their_desk(user
     assert LoginAttempt.authenticate("clerk", "secret-pass", "10.0.0.7").username == "clerk"
 
 
-def test_an_address_spraying_unknown_names_is_throttled(users, dbc):
+def test_an_address_spraying_unknown_names_is_throttled(users, dbc, start_of_a_quarter_hour):
     from models import RuleError
 
     LoginAttempt.authenticate("clerk", "secret-pass", "10.0.0.66")  # clerk works at that address

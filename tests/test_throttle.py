@@ -45,7 +45,9 @@ def _evaluated():
     return LoginAttempt.select().where(LoginAttempt.outcome != "throttled").count()
 
 
-def test_unknown_names_from_an_address_do_not_lock_out_a_user_at_that_address(users, dbc):
+def test_unknown_names_from_an_address_do_not_lock_out_a_user_at_that_address(
+    users, dbc, start_of_a_quarter_hour
+):
     cases = Cases()
     cases.check(_try("clerk", "secret-pass", "10.1.1.1") == "ok", "clerk signs in at the proxy")
     for i in range(25):
