@@ -145,3 +145,23 @@ def test_the_cards_kept_are_bounded():
     cache.keep({("page", (i,)): f"<article>{i}</article>" for i in range(8, 11)})
     assert len(cache.entries) <= cache.limit
     assert ("page", (0,)) not in cache.entries and ("page", (10,)) in cache.entries
+
+
+def test_a_crowded_lane_shows_its_oldest_25_and_says_how_many_more(client, auth, make, users):
+    """The in-hand lane is read without ranking when no technician has more than a lane
+    shows, ranked when one has: both give each lane its jobs in the same order."""
+    customer = make.customer()
+    few = [make.job(make.equipment(customer, serial=f"SN-A{i}"), state="dispatched", tech="tech2") for i in range(2)]
+    auth.login("manager")
+    html = client.get("/board/").get_data(as_text=True)
+    lane = html.split(f'id="cards-tech-{users["tech2"].id}"')[1].split("</section>")[0]
+    assert re.findall(r'id="card-(\d+)"', lane) == [str(job.id) for job in few]
+    assert "按先后显示前面的" not in html
+
+    many = [make.job(make.equipment(customer, serial=f"SN-B{i}"), state="dispatched") for i in range(27)]
+    html = client.get("/board/").get_data(as_text=True)
+    crowded = html.split(f'id="cards-tech-{users["tech1"].id}"')[1].split("</section>")[0]
+    assert re.findall(r'id="card-(\d+)"', crowded) == [str(job.id) for job in many[:25]]
+    assert "另有 2 张（按先后显示前面的）" in crowded
+    lane = html.split(f'id="cards-tech-{users["tech2"].id}"')[1].split("</section>")[0]
+    assert re.findall(r'id="card-(\d+)"', lane) == [str(job.id) for job in few]

@@ -298,3 +298,40 @@ def test_english_dates_are_unambiguous(app, make):
         when = datetime.datetime(2026, 12, 1, 6, 49)  # UTC
         assert re.fullmatch(r"2026-12-01 \d\d:49", local_datetime(when))
         assert local_date(datetime.date(2026, 12, 3), "short") == "12-03"
+
+
+def test_dates_read_as_the_languages_write_them(app, make, monkeypatch):
+    """Medium and full dates are formatted without loading Babel's locale data (4 MB a
+    worker), and read exactly as CLDR has them in both languages, every day of a decade."""
+    from babel.dates import format_date
+    from flask_babel import force_locale
+
+    from views import filters
+    from views.filters import local_date
+
+    def no_babel(*args, **kwargs):
+        raise AssertionError("formatted through Babel's locale data")
+
+    monkeypatch.setattr(filters, "format_date", no_babel)
+
+    for locale in ("zh_CN", "en"):
+        with app.test_request_context(), force_locale(locale):
+            day = datetime.date(2024, 1, 1)
+            while day.year < 2034:
+                for fmt in ("medium", "full"):
+                    assert local_date(day, fmt) == format_date(day, fmt, locale=locale), (locale, fmt, day)
+                day += datetime.timedelta(days=1)
+    with app.test_request_context(), force_locale("zh_CN"):
+        assert local_date(datetime.date(2026, 12, 1), "full") == "2026年12月1日星期二"
+
+
+def test_money_is_formatted_from_integer_fen(app):
+    from views.filters import money
+
+    assert money(0) == "¥0.00"
+    assert money(5) == "¥0.05"
+    assert money(123456) == "¥1,234.56"
+    assert money(-100) == "-¥1.00"
+    # beyond a float's exact integers the last fen is still right
+    assert money(2**53 + 1) == "¥90,071,992,547,409.93"
+    assert money(None) == ""

@@ -11,11 +11,10 @@ from flask_babel import get_locale, gettext
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from htmx_flask import make_response
-from jinja2_fragments.flask import render_block
 from markupsafe import Markup
 
 from models import Event, Job, Setting, User
-from models.core import can, now, today
+from models.core import can, now, permission_map, today
 from models.core.prepared import plain
 from models.service import (
     AGEING,
@@ -27,9 +26,9 @@ from models.service import (
     Chaser,
     waiting_since,
 )
-from views.common import MAX_INT, is_htmx, render, requires
+from views.common import MAX_INT, is_htmx, render, render_block, requires
 from views.records import epoch, since_arg
-from views.shell import nav
+from views.shell import actions_for, nav
 
 bp = Blueprint("board", __name__, url_prefix="/board")
 nav("board.board", _l("Dispatch board"), "board.view", order=20)
@@ -224,6 +223,45 @@ def card_key(job):
 
 CARDS = CardCache()
 
+# (language, role, application root, technicians, counts, oob) -> (the permission map they
+# were made from, {lane key: HTML}): the heads change with the counts, not with every view
+_HEADS: dict = {}
+_heads_lock = threading.Lock()
+
+
+def _frozen(counts):
+    return tuple(
+        sorted((str(k), tuple(sorted(v.items())) if isinstance(v, dict) else v) for k, v in counts.items())
+    )
+
+
+def lane_heads(technicians, counts, oob=False):
+    """{lane key: its head's HTML} (title, links other areas offer on the technician, load)."""
+    permissions = permission_map()
+    key = (
+        str(get_locale()),
+        current_user.role,
+        request.script_root,
+        tuple((tech.id, tech.full_name) for tech in technicians),
+        _frozen(counts),
+        oob,
+    )
+    kept = _HEADS.get(key)
+    if kept is not None and kept[0] is permissions:
+        return kept[1]
+    lanehead = get_template_attribute("board/_board.html", "lanehead")
+    t = _card_texts()
+    heads = {"waiting": lanehead("waiting", gettext("Awaiting dispatch"), counts, t, oob)}
+    for tech in technicians:
+        key_ = f"tech-{tech.id}"
+        heads[key_] = lanehead(key_, tech.full_name, counts, t, oob, actions_for("user", tech))
+    heads["done"] = lanehead("done", gettext("Done, awaiting countersign"), counts, t, oob)
+    with _heads_lock:
+        if len(_HEADS) > 200:
+            _HEADS.clear()
+        _HEADS[key] = (permissions, heads)
+    return heads
+
 
 def lane_of(job):
     """Which board column a job belongs in now (None: it has left the board)."""
@@ -244,7 +282,8 @@ def board():
     # next poll (applying it twice is harmless), never lost.
     position = Event.latest_id()
     technicians = list(User.active_technicians())
-    waiting, lanes, done = Job.board_lanes(technicians, keys=True)
+    counts = Job.board_counts()
+    waiting, lanes, done = Job.board_lanes(technicians, keys=True, counts=counts)
     context = _card_context()
     html = CARDS.cards(itertools.chain(waiting, done, *lanes.values()), context)
     strips, due = _strips(oob=False)
@@ -257,7 +296,8 @@ def board():
         waiting=Cards(html[key[0]] for key in waiting),
         lanes={tech: Cards(html[key[0]] for key in keys) for tech, keys in lanes.items()},
         done=Cards(html[key[0]] for key in done),
-        counts=Job.board_counts(),
+        counts=counts,
+        heads=lane_heads(technicians, counts),
         wall=request.args.get("wall") == "1",
         **context,
     )
@@ -304,8 +344,7 @@ def poll():
         strips=strips,
         changed=changed,
         cards=cards,
-        technicians=list(User.active_technicians()) if changed else [],
-        counts=Job.board_counts() if changed else {},
+        heads=lane_heads(list(User.active_technicians()), Job.board_counts(), oob=True) if changed else {},
         lane_of=lane_of,
         **context,
     )

@@ -2,9 +2,10 @@
 
 import datetime
 
-from flask import url_for
-from flask_babel import format_date, format_datetime, format_decimal, get_locale, gettext
+from flask import g, url_for
+from flask_babel import format_date, format_datetime, get_locale, get_translations, gettext
 from flask_login import current_user
+from jinja2 import pass_context
 from markupsafe import Markup, escape
 
 from models.core import Label, can, now, to_local
@@ -15,11 +16,13 @@ from views.shell import actions_for, menu, panels_for
 
 
 def money(fen):
-    """Integer fen as ¥1,234.56 in the user's locale."""
+    """Integer fen as ¥1,234.56 (grouped and pointed alike in both languages), from the
+    integer: no float on the way."""
     if fen is None:
         return ""
     sign = "-" if fen < 0 else ""
-    return f"{sign}¥{format_decimal(abs(fen) / 100, format='#,##0.00')}"
+    yuan, cents = divmod(abs(int(fen)), 100)
+    return f"{sign}¥{yuan:,}.{cents:02d}"
 
 
 # "short" is the same unambiguous pattern in every language: 2026-12-01 14:49, never 12/1/26.
@@ -39,6 +42,21 @@ def local_datetime(value, fmt="short"):
     return format_datetime(to_local(value).replace(tzinfo=None), fmt, rebase=False)
 
 
+# The medium and full dates of the two languages the desk speaks, as Babel's CLDR data has
+# them (2026年12月1日星期二, Tuesday, December 1, 2026): without loading that data, which
+# costs every worker 4 MB for these few names.
+MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August",
+          "September", "October", "November", "December")  # fmt: skip
+WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
+ZH_WEEKDAYS = ("星期一", "星期二", "星期三", "星期四", "星期五", "星期六", "星期日")
+DATE_FORMATS = {
+    ("zh", "medium"): lambda d: f"{d.year}年{d.month}月{d.day}日",
+    ("zh", "full"): lambda d: f"{d.year}年{d.month}月{d.day}日{ZH_WEEKDAYS[d.weekday()]}",
+    ("en", "medium"): lambda d: f"{MONTHS[d.month - 1][:3]} {d.day}, {d.year}",
+    ("en", "full"): lambda d: f"{WEEKDAYS[d.weekday()]}, {MONTHS[d.month - 1]} {d.day}, {d.year}",
+}
+
+
 def local_date(value, fmt="medium"):
     if value is None:
         return ""
@@ -46,7 +64,8 @@ def local_date(value, fmt="medium"):
         value = to_local(value).date()
     if fmt == "short":
         return value.strftime(SHORT_DATE)
-    return format_date(value, fmt)
+    known = DATE_FORMATS.get((get_locale().language, fmt))
+    return known(value) if known else format_date(value, fmt)
 
 
 # (language, msgid) -> translation: labels are a small fixed set, and a long list asks for
@@ -123,6 +142,37 @@ def id_url(endpoint, name):
     return lambda record_id: f"{before}{int(record_id)}{after}"
 
 
+def catalog():
+    """This request's translations, found once: flask-babel finds them again for every text
+    (its context, the locale's name, its cache: 14 µs a text, 25 through Jinja's wrapper),
+    and a page shows dozens. Kept on ``g``, as flask-babel keeps the request's locale."""
+    try:
+        return g.catalog
+    except AttributeError:
+        found = g.catalog = get_translations()
+        return found
+    except RuntimeError:  # outside an application context
+        return get_translations()
+
+
+@pass_context
+def template_gettext(context, string, **variables):
+    """``_()`` and ``gettext()`` in templates, as Jinja's new-style gettext does them."""
+    text = catalog().ugettext(string)
+    if context.eval_ctx.autoescape:
+        text = Markup(text)
+    return text % variables if variables or "%" in text else text
+
+
+@pass_context
+def template_ngettext(context, singular, plural, num, **variables):
+    variables.setdefault("num", num)
+    text = catalog().ungettext(singular, plural, num)
+    if context.eval_ctx.autoescape:
+        text = Markup(text)
+    return text % variables
+
+
 def register(app):
     for name, function in (
         ("money", money),
@@ -141,6 +191,8 @@ def register(app):
     app.jinja_env.globals["record_panels"] = panels_for
     app.jinja_env.globals["letterhead"] = company
     app.jinja_env.globals["id_url"] = id_url
+    # in place of the ones flask-babel installed (same new-style behaviour, found once)
+    app.jinja_env.globals.update(_=template_gettext, gettext=template_gettext, ngettext=template_ngettext)
 
     @app.context_processor
     def _globals():

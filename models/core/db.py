@@ -18,6 +18,7 @@ SQLITE_PRAGMAS = {
     "foreign_keys": 1,
     "synchronous": "normal",
     "cache_size": -2000,  # 2 MB a connection (each gunicorn thread has one; the OS caches the file)
+    "soft_heap_limit": 4_000_000,
 }
 
 

@@ -12,13 +12,23 @@ from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from htmx_flask import make_response
-from jinja2_fragments.flask import render_block
 
 from models import Customer, Equipment, Job, RuleError
 from models.core import N_
 from models.customers import COVERAGE_LABELS, customers_with_phones, equipment_with_coverage
 from models.service import SERVICE_TYPES, Chaser, last_service, open_jobs_of, register_call
-from views.common import MAX_INT, choices, form_error, int_arg, is_htmx, render, requires, see_other, text_arg
+from views.common import (
+    MAX_INT,
+    choices,
+    form_error,
+    int_arg,
+    is_htmx,
+    render,
+    render_block,
+    requires,
+    see_other,
+    text_arg,
+)
 from views.customers.forms import CustomerForm, EquipmentForm
 from views.intake.forms import RegisterForm
 from views.shell import nav
