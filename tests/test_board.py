@@ -151,7 +151,10 @@ def test_a_crowded_lane_shows_its_oldest_25_and_says_how_many_more(client, auth,
     """The in-hand lane is read without ranking when no technician has more than a lane
     shows, ranked when one has: both give each lane its jobs in the same order."""
     customer = make.customer()
-    few = [make.job(make.equipment(customer, serial=f"SN-A{i}"), state="dispatched", tech="tech2") for i in range(2)]
+    few = [
+        make.job(make.equipment(customer, serial=f"SN-A{i}"), state="dispatched", tech="tech2")
+        for i in range(2)
+    ]
     auth.login("manager")
     html = client.get("/board/").get_data(as_text=True)
     lane = html.split(f'id="cards-tech-{users["tech2"].id}"')[1].split("</section>")[0]

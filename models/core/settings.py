@@ -11,6 +11,7 @@ from models.core.access import can, require
 from models.core.db import BaseModel, JSONField, db
 from models.core.errors import N_, Label, RuleError
 from models.core.events import Event, Subject, register_subject
+from models.core.prepared import Prepared
 
 # kind: what the value is and how the screen edits it
 KINDS = ("money", "int", "bool", "text", "lines", "choice", "choices", "dates", "time")
@@ -96,7 +97,7 @@ class Setting(BaseModel):
 
     @classmethod
     def all_values(cls):
-        stored = {row.key: row.value for row in cls.select()}
+        stored = {row.key: row.value for row in _ALL.rows()}
         return {key: stored.get(key, spec.default) for key, spec in SETTINGS.items()}
 
     @classmethod
@@ -172,3 +173,6 @@ def company():
     """The letterhead: {"name", "address", "phone"} from the settings (empty when not set)."""
     values = Setting.all_values()
     return {key: values[f"company_{key}"] for key in ("name", "address", "phone")}
+
+
+_ALL = Prepared(lambda: Setting.select(Setting.key, Setting.value))
