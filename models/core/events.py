@@ -16,7 +16,7 @@ from peewee import AutoField, CharField, DateTimeField, IntegerField, TextField
 
 from models.core.db import BaseModel, JSONField, db, is_postgres, now
 from models.core.errors import N_
-from models.core.prepared import Prepared
+from models.core.prepared import Prepared, as_is
 
 EVENT_ORDER_LOCK = 8_431_277  # an arbitrary advisory-lock key of this application
 
@@ -126,8 +126,14 @@ class Event(BaseModel):
 
     @classmethod
     def of(cls, obj):
-        """The events of one record, oldest first."""
+        """The events of one record, oldest first (a query, to narrow further)."""
         return cls.select().where(cls.subject == obj.subject, cls.subject_id == obj.id).order_by(cls.id)
+
+    @classmethod
+    def all_of(cls, obj):
+        """The events of one record, oldest first, as a list (its SQL built once: every
+        record's page shows its history)."""
+        return list(_OF.rows(obj.subject, obj.id))
 
     @classmethod
     def last_of(cls, obj):
@@ -143,3 +149,13 @@ register_subject(Subject("system", N_("System")))
 
 
 _LATEST = Prepared(lambda: Event.select(Event.id).order_by(Event.id.desc()).limit(1))
+
+
+_OF = Prepared(
+    lambda subject, subject_id: (
+        Event.select()
+        .where(Event.subject == subject, Event.subject_id == as_is(subject_id))
+        .order_by(Event.id)
+    ),
+    slots=2,
+)

@@ -150,4 +150,4 @@ def describe(events, viewer=None):
 
 def history(record, viewer=None):
     """One record's events in words, oldest first."""
-    return describe(Event.of(record), viewer)
+    return describe(Event.all_of(record), viewer)

@@ -9,11 +9,14 @@ two changes; ``Prepared`` builds their SQL once and then only swaps those values
     row = SESSION.first(_digest(token))
 
 ``build(*slots)`` returns the query, with each slot (a text value standing for the varying
-one) where a varying text value goes; the rows come back as the query itself would give them.
+one) where a varying text value goes (``as_is(mark)`` where a number goes); the rows come back
+as the query itself would give them.
 """
 
 import datetime
 import itertools
+
+from peewee import Value
 
 from models.core.db import db
 
@@ -65,6 +68,12 @@ class Prepared:
         for row in self.rows(*values):
             return row
         return None
+
+
+def as_is(mark):
+    """A slot compared with a field that would convert it (an id: ``Job.id == as_is(mark)``),
+    put in as it is."""
+    return Value(mark, converter=False)
 
 
 def plain(values):

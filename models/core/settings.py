@@ -92,7 +92,7 @@ class Setting(BaseModel):
 
     @classmethod
     def get_value(cls, key):
-        row = cls.get_or_none(cls.key == key)
+        row = _ONE.first(key)
         return row.value if row is not None else SETTINGS[key].default
 
     @classmethod
@@ -176,3 +176,4 @@ def company():
 
 
 _ALL = Prepared(lambda: Setting.select(Setting.key, Setting.value))
+_ONE = Prepared(lambda key: Setting.select(Setting.value).where(Setting.key == key), slots=1)

@@ -17,6 +17,7 @@ from peewee import BlobField, BooleanField, CharField, DateTimeField, ForeignKey
 from models.core.db import BaseModel, now
 from models.core.errors import N_, RuleError
 from models.core.events import Event
+from models.core.prepared import Prepared, as_is
 from models.core.users import User
 
 MAX_SIGNATURE_BYTES = 200_000
@@ -136,11 +137,8 @@ class Signed:
         return hashlib.sha256(payload.encode("utf-8")).hexdigest()
 
     def signatures(self):
-        return (
-            Signature.select()
-            .where(Signature.subject == self.subject, Signature.subject_id == self.id)
-            .order_by(Signature.id)
-        )
+        """The record's signatures, oldest first (a list; its SQL built once)."""
+        return list(_SIGNATURES.rows(self.subject, self.id))
 
     def add_signature(self, by, kind, signer_name, image=None, on_paper=False):
         """Store a signature over the record as it stands (call inside the signing transaction)."""
@@ -177,3 +175,13 @@ class Signed:
     def signature_checks(self):
         """(signature, still matches, amendment events after it) for each signature."""
         return [(s, self.signature_matches(s), self.amended_after(s)) for s in self.signatures()]
+
+
+_SIGNATURES = Prepared(
+    lambda subject, subject_id: (
+        Signature.select()
+        .where(Signature.subject == subject, Signature.subject_id == as_is(subject_id))
+        .order_by(Signature.id)
+    ),
+    slots=2,
+)

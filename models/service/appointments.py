@@ -7,6 +7,7 @@ import datetime
 from peewee import CharField, DateField, DateTimeField, DeferredForeignKey, ForeignKeyField, TextField, fn
 
 from models.core import N_, BaseModel, Event, RuleError, User, db, now, require, today
+from models.core.prepared import Prepared, as_is
 from models.service.labels import OPEN_STATES
 
 SLOT_ORDER = ("morning", "afternoon", "evening", "any")
@@ -59,10 +60,15 @@ class Chaser(BaseModel):
 
     @classmethod
     def of(cls, job):
-        return list(
+        """The job's chaser calls, oldest first (their SQL built once)."""
+        return list(_CHASERS.rows(job.id))
+
+    @classmethod
+    def _of(cls, mark):
+        return (
             cls.select(cls, User.full_name.alias("by_name"))
             .join(User, on=(cls.by == User.id))
-            .where(cls.job == job.id)
+            .where(cls.job == as_is(mark))
             .order_by(cls.id)
             .objects()
         )
@@ -87,6 +93,11 @@ class Appointment(BaseModel):
     @property
     def slot_label(self):
         return SLOTS.get(self.slot, self.slot)
+
+    @classmethod
+    def of(cls, job):
+        """The job's appointment, or None (its SQL built once)."""
+        return _APPOINTMENT.first(job.id)
 
     @classmethod
     def set(cls, by, job, day, slot="any", agreed=True, note=""):
@@ -124,3 +135,7 @@ class Appointment(BaseModel):
         if not job_ids:
             return {}
         return {a.job_id: a for a in cls.select().where(cls.job.in_(list(job_ids)))}
+
+
+_CHASERS = Prepared(Chaser._of, slots=1)
+_APPOINTMENT = Prepared(lambda mark: Appointment.select().where(Appointment.job == as_is(mark)), slots=1)

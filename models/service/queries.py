@@ -5,7 +5,7 @@ import re
 from peewee import JOIN, SQL, Case, fn
 
 from models.core import User, db, is_postgres
-from models.core.prepared import Prepared, plain
+from models.core.prepared import Prepared, as_is, plain
 from models.customers import phone_digits
 from models.service.appointments import SLOT_ORDER, Appointment, Chaser
 from models.service.labels import ACTIVE_STATES, IN_HAND_STATES, OPEN_STATES
@@ -48,6 +48,16 @@ class JobQueries:
         """Jobs with their technician joined (one query for a whole list)."""
         tech = User.alias("tech")
         return cls.select(cls, tech).join(tech, JOIN.LEFT_OUTER, on=(cls.technician == tech.id), attr="tech")
+
+    @classmethod
+    def one_with_people(cls, job_id):
+        """One job ``with_people`` (or None), its SQL built once: every job's screen reads one."""
+        prepared = _BOARD.get("one")
+        if prepared is None:
+            prepared = _BOARD["one"] = Prepared(
+                lambda mark: cls.with_people().where(cls.id == as_is(mark)), slots=1
+            )
+        return prepared.first(job_id)
 
     @classmethod
     def awaiting_dispatch(cls):

@@ -23,6 +23,7 @@ from models.core import (
     require,
     today,
 )
+from models.core.prepared import Prepared, as_is
 from models.service import Job
 from models.trips.labels import COST_KINDS, OPEN_STATES, STATES, TRANSPORT
 
@@ -315,13 +316,8 @@ class Trip(StatefulModel):
 
     @classmethod
     def for_job(cls, job_id):
-        return (
-            cls.select()
-            .join(TripJob, on=(TripJob.trip == cls.id))
-            .where(TripJob.job == job_id)
-            .order_by(cls.id.desc())
-            .first()
-        )
+        """The job's latest trip (or None); its SQL built once (every job's screen asks)."""
+        return _FOR_JOB.first(job_id)
 
 
 def _minutes(job):
@@ -429,3 +425,15 @@ def may_start(job):
 
 def travel_days(trip):
     return (trip.return_on - trip.depart_on).days + 1 if isinstance(trip.depart_on, datetime.date) else 0
+
+
+_FOR_JOB = Prepared(
+    lambda job_id: (
+        Trip.select()
+        .join(TripJob, on=(TripJob.trip == Trip.id))
+        .where(TripJob.job == as_is(job_id))
+        .order_by(Trip.id.desc())
+        .limit(1)
+    ),
+    slots=1,
+)

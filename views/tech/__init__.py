@@ -191,7 +191,7 @@ def poll():
 @requires("job.view")
 def job(job_id):
     """One job on the phone: call, map, arrive, then finish with the customer's signature."""
-    found = Job.with_people().where(Job.id == job_id).first()
+    found = Job.one_with_people(job_id)
     gone = _gone(job_id, found)
     if gone is not None:
         return render("tech/job.html", job=gone, holder=_holder(gone), gone=True)
@@ -210,7 +210,7 @@ def job_poll(job_id):
     if done is not None:
         return done
     position, changed = changes
-    found = Job.with_people().where(Job.id == job_id).first()
+    found = Job.one_with_people(job_id)
     gone = _gone(job_id, found)
     if gone is not None:
         # Re-dispatched to a colleague under the technician's feet: say so, in words.

@@ -7,6 +7,7 @@ from flask_login import current_user
 from htmx_flask import make_response as hx_response
 
 from models import Event, Job, PartLine, RuleError, Signature, User, can
+from models.core import may
 from models.core.errors import N_
 from models.core.history import describe, history
 from models.service import AMENDABLE, OPEN_STATES, SERVICE_TYPES, SIGNATURE_KINDS, STATES, Appointment, Chaser
@@ -18,7 +19,6 @@ from views.records import (
     link_records,
     live_changes,
     mount_transitions,
-    record_or_404,
     to_utc,
 )
 from views.shell import home_panel, nav, record_panel
@@ -43,7 +43,10 @@ def type_label(service_type):
 
 def load_job(job_id):
     """The job, or 404 when it does not exist or the user may not see it."""
-    return record_or_404(Job.with_people(), job_id, "job.view")
+    job = Job.one_with_people(job_id)
+    if job is None or not may(current_user, "job.view", job):
+        abort(404)
+    return job
 
 
 def signature_checks(job):
@@ -139,7 +142,7 @@ def dispatch(job_id):
 def _calls(job):
     """The chasers (催修) and the appointment of a job, for its voucher and the technician."""
     chasers = Chaser.of(job)
-    appointment = Appointment.get_or_none(Appointment.job == job.id)
+    appointment = Appointment.of(job)
     can_set = job.state in OPEN_STATES and can(current_user, "intake.register")
     if not chasers and appointment is None and not can_set:
         return None
