@@ -68,24 +68,14 @@ def local_date(value, fmt="medium"):
     return known(value) if known else format_date(value, fmt)
 
 
-# (language, msgid) -> translation: labels are a small fixed set, and a long list asks for
-# the same few hundreds of times
-_labels: dict = {}
-
-
 def label(msgid):
-    """Translate a label stored as an N_-marked English msgid (roles, states, types)."""
+    """Translate a label stored as an N_-marked English msgid (roles, states, types): from
+    the request's catalog (a long list asks for the same few hundreds of times)."""
     if not msgid:
         return ""
     if type(msgid) is not str:
         return gettext(msgid)
-    key = (str(get_locale()), msgid)
-    found = _labels.get(key)
-    if found is None:
-        if len(_labels) > 10_000:  # only if something not a label came this way
-            _labels.clear()
-        found = _labels[key] = gettext(msgid)
-    return found
+    return catalog().ugettext(msgid)
 
 
 def duration(minutes):

@@ -131,7 +131,7 @@ class Job(JobQueries, Signed, StatefulModel):
     search_text = TextField(default="")
 
     registered_at = DateTimeField(default=now)
-    register_day = DateField(index=True)
+    register_day = DateField()
     registered_by = ForeignKeyField(User, backref="+", lazy_load=False)
 
     # Art. 8 and 10: dispatch, the actual service, countersign, filing.
@@ -164,6 +164,7 @@ class Job(JobQueries, Signed, StatefulModel):
         table_name = "job"
         indexes = (
             (("state", "register_day"), False),
+            (("register_day", "seq"), False),  # a register page in its order (migration 0012)
             (("technician", "state"), False),
             (("finished_at",), False),  # the jobs finished today (dashboard)
         )
