@@ -422,3 +422,22 @@ def test_technicians_in_the_filter_include_deactivated_ones(client, auth, users)
     auth.login("clerk")
     html = client.get("/register/").get_data(as_text=True)
     assert "Tech1" in html and "Tech2 (已停用)" in html
+
+
+def test_a_line_shows_its_jobs_change_at_once(client, auth, make, users):
+    """Lines are kept rendered (views.register.LINES) by the job's version: the page after a
+    dispatch shows the technician and the new state, in either language."""
+    job = make.job()
+    auth.login("manager")
+
+    def line(html):
+        return html.split(f'id="line-{job.id}"')[1].split("</tr>")[0]
+
+    before = line(client.get("/register/").get_data(as_text=True))
+    assert users["tech1"].full_name not in before
+    Job.get_by_id(job.id).dispatch(users["tech1"], users["manager"])
+    after = line(client.get("/register/").get_data(as_text=True))
+    assert users["tech1"].full_name in after and "state-dispatched" in after
+    assert client.post("/lang/en").status_code in (302, 303)
+    english = line(client.get("/register/").get_data(as_text=True))
+    assert 'data-label="Voucher no."' in english, english[:300]

@@ -3,15 +3,18 @@
 import datetime
 import itertools
 import math
+import threading
 
-from flask import Blueprint, request
-from flask_babel import gettext
+from flask import Blueprint, get_template_attribute, request
+from flask_babel import get_locale, gettext
 from flask_babel import lazy_gettext as _l
 
-from models import Job, User
+from models import Job, User, db
 from models.core import N_, now, today
+from models.core.prepared import plain
 from models.service import SERVICE_TYPES, STATES, reconciliation
 from views.common import render, requires, text_arg, typed_date
+from views.filters import id_url
 from views.shell import nav
 
 bp = Blueprint("register", __name__)
@@ -108,6 +111,57 @@ def _filtered(query, filters):
     return Job.search(query, filters["q"])
 
 
+class LineCache:
+    """Rendered register lines by what decides their look: the job's version and last change,
+    its technician's name, the language and whether the page is of one day (times) or more
+    (dates and times). A register page shows a hundred lines, and a filed job's line never
+    changes again: rendering them was most of the page's cost. Only this process's copy, so
+    nothing can go stale (a changed job is a new key); past ``limit``, the oldest half goes."""
+
+    def __init__(self, limit=5000):
+        self.limit, self.entries, self.lock = limit, {}, threading.Lock()
+
+    def lines(self, query, same_day):
+        """The HTML of ``query``'s lines (a page of ``Job.for_register``), in its order: the
+        keys are read as the driver gives them, the lines not kept are read and rendered."""
+        page = (str(get_locale()), request.script_root, same_day)
+        sql, params = query.sql()
+        # its first columns are id, version and last change (REGISTER_COLUMNS), its last the
+        # technician's name
+        keys = [(page, *plain((row[0], row[1], row[2], row[-1]))) for row in db.execute_sql(sql, params)]
+        found = {key[1]: self.entries.get(key) for key in keys}
+        missing = [job_id for job_id, html in found.items() if html is None]
+        fresh = {}
+        if missing:
+            render_line = get_template_attribute("register/_line.html", "line")
+            cols = {name: gettext(text) for name, text in COLUMNS.items()}
+            voucher_url = id_url("vouchers.show", "job_id")
+            keyed = {key[1]: key for key in keys}
+            for job in query.where(Job.id.in_(missing)).limit(None).offset(None):
+                found[job.id] = fresh[keyed[job.id]] = render_line(job, same_day, cols, voucher_url)
+        if fresh:
+            with self.lock:
+                if len(self.entries) + len(fresh) > self.limit:
+                    for old in list(itertools.islice(self.entries, len(self.entries) // 2)):
+                        del self.entries[old]
+                self.entries.update(fresh)
+        return [found[key[1]] for key in keys]
+
+
+COLUMNS = {
+    "number": N_("Voucher no."),
+    "registered": N_("Registered"),
+    "customer": N_("Customer"),
+    "product": N_("Product"),
+    "purchased": N_("Purchased"),
+    "fault": N_("Fault"),
+    "type": N_("Service type"),
+    "technician": N_("Technician"),
+    "state": N_("State"),
+}
+LINES = LineCache()
+
+
 def _page_number(pages):
     try:
         page = int(request.args.get("page") or 1)
@@ -130,7 +184,7 @@ def view():
     total, closed = Job.count_with_closed(query, CLOSED_STATES)
     pages = max(1, math.ceil(total / PER_PAGE))
     page = _page_number(pages)
-    lines = list(query.paginate(page, PER_PAGE))
+    lines = query.paginate(page, PER_PAGE)
     period = _period_args(start, end)
     kept = {name: value for name, value in filters.items() if value}
     return render(
@@ -146,7 +200,7 @@ def view():
         here={**period, **kept},
         earlier={**_shifted(start, end, -1), **kept},
         later={**_shifted(start, end, 1), **kept},
-        lines=lines,
+        rendered=LINES.lines(lines, start == end),
         total=total,
         closed=closed,
         page=page,

@@ -13,6 +13,8 @@ from models.service.labels import ACTIVE_STATES, IN_HAND_STATES, OPEN_STATES
 # What a register line shows (on the screen and in the printed book)
 REGISTER_COLUMNS = (
     "id",
+    "version",
+    "updated_at",
     "number",
     "state",
     "channel",
