@@ -189,7 +189,7 @@ def test_audit_log_lists_events(client, auth):
 
 
 def test_audit_log_hides_sign_ins_and_filters_by_record_user_and_date(client, auth, users, make):
-    from models.core import now
+    from models.core import today
 
     first = make.job(fault="第一单")
     second = make.job(fault="第二单")
@@ -203,7 +203,7 @@ def test_audit_log_hides_sign_ins_and_filters_by_record_user_and_date(client, au
     assert first.number in only and second.number not in only
     by = client.get(f"/admin/events?user={users['manager'].id}").get_data(as_text=True)
     assert "派工给" in by and "登记了来电" not in by
-    day = now().date().isoformat()
+    day = today().isoformat()  # the department's day (UTC's is another one from 16:00 UTC)
     assert first.number in client.get(f"/admin/events?start={day}&end={day}").get_data(as_text=True)
     empty = client.get("/admin/events?start=2020-01-01&end=2020-01-02").get_data(as_text=True)
     assert "没有符合条件的记录。" in empty
