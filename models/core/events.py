@@ -16,7 +16,7 @@ from peewee import AutoField, CharField, DateTimeField, IntegerField, TextField
 
 from models.core.db import BaseModel, JSONField, db, is_postgres, now
 from models.core.errors import N_
-from models.core.prepared import Prepared, as_is
+from models.core.prepared import Prepared, of_record
 
 EVENT_ORDER_LOCK = 8_431_277  # an arbitrary advisory-lock key of this application
 
@@ -151,11 +151,4 @@ register_subject(Subject("system", N_("System")))
 _LATEST = Prepared(lambda: Event.select(Event.id).order_by(Event.id.desc()).limit(1))
 
 
-_OF = Prepared(
-    lambda subject, subject_id: (
-        Event.select()
-        .where(Event.subject == subject, Event.subject_id == as_is(subject_id))
-        .order_by(Event.id)
-    ),
-    slots=2,
-)
+_OF = of_record(Event)

@@ -76,6 +76,19 @@ def as_is(mark):
     return Value(mark, converter=False)
 
 
+def of_record(model):
+    """``model``'s rows about one record (its ``subject`` and ``subject_id``), oldest first:
+    ``.rows(subject, record id)``."""
+    return Prepared(
+        lambda subject, subject_id: (
+            model.select()
+            .where(model.subject == subject, model.subject_id == as_is(subject_id))
+            .order_by(model.id)
+        ),
+        slots=2,
+    )
+
+
 def plain(values):
     """A tuple of values as SQLite's driver gives them back (dates and times as their text,
     booleans as 0/1): the same key from a raw row and from a model's fields."""

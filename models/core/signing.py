@@ -17,7 +17,7 @@ from peewee import BlobField, BooleanField, CharField, DateTimeField, ForeignKey
 from models.core.db import BaseModel, now
 from models.core.errors import N_, RuleError
 from models.core.events import Event
-from models.core.prepared import Prepared, as_is
+from models.core.prepared import of_record
 from models.core.users import User
 
 MAX_SIGNATURE_BYTES = 200_000
@@ -177,11 +177,4 @@ class Signed:
         return [(s, self.signature_matches(s), self.amended_after(s)) for s in self.signatures()]
 
 
-_SIGNATURES = Prepared(
-    lambda subject, subject_id: (
-        Signature.select()
-        .where(Signature.subject == subject, Signature.subject_id == as_is(subject_id))
-        .order_by(Signature.id)
-    ),
-    slots=2,
-)
+_SIGNATURES = of_record(Signature)
