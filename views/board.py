@@ -26,7 +26,7 @@ from models.service import (
     Chaser,
     waiting_since,
 )
-from views.common import MAX_INT, is_htmx, render, render_block, requires
+from views.common import MAX_INT, KeptHTML, is_htmx, render, render_block, requires
 from views.records import epoch, since_arg
 from views.shell import actions_for, nav
 
@@ -150,22 +150,18 @@ def _card_context():
     }
 
 
-class CardCache:
+class CardCache(KeptHTML):
     """Rendered board cards, by what decides their look: the job's version, appointment and
     chasers (``Job.board_keys``), the day, the language and the overdue thresholds.
 
     The board is the busiest page and most of its cost was rendering the same cards again
     for every poll-triggered reload and every manager. A card's HTML holds nothing about
     who looks at it (the CSRF token is in the page header), so one copy serves every user.
-    Only this process's copy: a miss re-renders the card, so nothing is shared between
-    processes and nothing can go stale (a new version is a new key). Bounded: past
-    ``limit`` entries the oldest half is dropped.
+    A miss re-renders the card (``KeptHTML``).
     """
 
     def __init__(self, limit=3000):
-        self.limit = limit
-        self.entries = {}
-        self.lock = threading.Lock()
+        super().__init__(limit)
         self.hits = self.misses = 0
 
     def cards(self, keys, context):
@@ -196,14 +192,6 @@ class CardCache:
             into[job.id] = fresh[(page, card_key(job))] = html
         self.keep(fresh)
         return into
-
-    def keep(self, fresh):
-        """Add rendered cards; past the limit, the oldest half goes first."""
-        with self.lock:
-            if len(self.entries) + len(fresh) > self.limit:
-                for old in list(itertools.islice(self.entries, len(self.entries) // 2)):
-                    del self.entries[old]
-            self.entries.update(fresh)
 
 
 class Cards(list):
@@ -281,7 +269,7 @@ def board():
     # Read the position first: a change made while the page is built is sent again by the
     # next poll (applying it twice is harmless), never lost.
     position = Event.latest_id()
-    technicians = list(User.active_technicians())
+    technicians = User.active_technicians()
     counts = Job.board_counts()
     waiting, lanes, done = Job.board_lanes(technicians, keys=True, counts=counts)
     context = _card_context()
@@ -344,7 +332,7 @@ def poll():
         strips=strips,
         changed=changed,
         cards=cards,
-        heads=lane_heads(list(User.active_technicians()), Job.board_counts(), oob=True) if changed else {},
+        heads=lane_heads(User.active_technicians(), Job.board_counts(), oob=True) if changed else {},
         lane_of=lane_of,
         **context,
     )

@@ -1,7 +1,9 @@
 """What every blueprint shares: access marks, fragment rendering, rule errors as responses."""
 
 import datetime
+import itertools
 import re
+import threading
 from urllib.parse import parse_qsl, urlencode, urlsplit
 
 from flask import current_app, flash, redirect, render_template, request, url_for
@@ -77,6 +79,24 @@ def render_blocks(template_name, block_names, **context):
 def render_block(template_name, block_name, **context):
     """One named block of a template (see ``render_blocks``)."""
     return render_blocks(template_name, (block_name,), **context)
+
+
+class KeptHTML:
+    """Rendered pieces of pages kept in this process, by a key that names everything their
+    look depends on (a record's version, the language, ...): nothing is shared between
+    processes and nothing can go stale (a change is a new key). Bounded: past ``limit``
+    entries the oldest half is dropped."""
+
+    def __init__(self, limit):
+        self.limit, self.entries, self.lock = limit, {}, threading.Lock()
+
+    def keep(self, fresh):
+        """Add ``fresh`` ({key: HTML}); past the limit, the oldest half goes first."""
+        with self.lock:
+            if len(self.entries) + len(fresh) > self.limit:
+                for old in list(itertools.islice(self.entries, len(self.entries) // 2)):
+                    del self.entries[old]
+            self.entries.update(fresh)
 
 
 def render(template_name, block=None, status=200, blocks=None, **context):

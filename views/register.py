@@ -3,7 +3,6 @@
 import datetime
 import itertools
 import math
-import threading
 
 from flask import Blueprint, get_template_attribute, request
 from flask_babel import get_locale, gettext
@@ -13,7 +12,7 @@ from models import Job, User, db
 from models.core import N_, now, today
 from models.core.prepared import plain
 from models.service import SERVICE_TYPES, STATES, reconciliation
-from views.common import render, requires, text_arg, typed_date
+from views.common import KeptHTML, render, requires, text_arg, typed_date
 from views.filters import id_url
 from views.shell import nav
 
@@ -111,15 +110,11 @@ def _filtered(query, filters):
     return Job.search(query, filters["q"])
 
 
-class LineCache:
+class LineCache(KeptHTML):
     """Rendered register lines by what decides their look: the job's version and last change,
     its technician's name, the language and whether the page is of one day (times) or more
     (dates and times). A register page shows a hundred lines, and a filed job's line never
-    changes again: rendering them was most of the page's cost. Only this process's copy, so
-    nothing can go stale (a changed job is a new key); past ``limit``, the oldest half goes."""
-
-    def __init__(self, limit=5000):
-        self.limit, self.entries, self.lock = limit, {}, threading.Lock()
+    changes again: rendering them was most of the page's cost."""
 
     def lines(self, query, same_day):
         """The HTML of ``query``'s lines (a page of ``Job.for_register``), in its order: the
@@ -140,11 +135,7 @@ class LineCache:
             for job in query.where(Job.id.in_(missing)).limit(None).offset(None):
                 found[job.id] = fresh[keyed[job.id]] = render_line(job, same_day, cols, voucher_url)
         if fresh:
-            with self.lock:
-                if len(self.entries) + len(fresh) > self.limit:
-                    for old in list(itertools.islice(self.entries, len(self.entries) // 2)):
-                        del self.entries[old]
-                self.entries.update(fresh)
+            self.keep(fresh)
         return [found[key[1]] for key in keys]
 
 
@@ -159,7 +150,7 @@ COLUMNS = {
     "technician": N_("Technician"),
     "state": N_("State"),
 }
-LINES = LineCache()
+LINES = LineCache(5000)
 
 
 def _page_number(pages):

@@ -327,6 +327,6 @@ def _substring_ids(terms):
     return SQL(f"(SELECT rowid FROM job_search WHERE job_search MATCH {param})", [expression])
 
 
-# (limit, per lane) -> the board's three lane queries of card keys; "counts" -> the lanes'
-# grouped counts: each built once per process
+# (limit, per lane, crowded) -> the board's three lane queries of card keys; "counts" -> the
+# lanes' grouped counts; "one" -> one job with its technician: each built once per process
 _BOARD: dict = {}
