@@ -71,7 +71,7 @@ def test_dispatch_from_the_board_asks_for_an_immediate_poll(client, auth, make, 
 
 def test_board_query_count_does_not_grow(client, auth, make):
     from tests.querycount import count_queries
-    from views.board import CARDS
+    from views.board import BODIES, CARDS
 
     make.job()
     auth.login("manager")
@@ -84,9 +84,65 @@ def test_board_query_count_does_not_grow(client, auth, make):
     with count_queries() as many:
         client.get("/board/")
     assert len(many) == len(few)
+    BODIES.entries.clear()
     with count_queries() as again:  # every card known: not even that one
         client.get("/board/")
     assert len(again) == len(few) - 1
+    with count_queries() as unchanged:  # nothing happened since: the session and the newest event
+        client.get("/board/")
+    assert len(unchanged) == 2
+
+
+def test_the_board_content_is_shared_and_each_page_carries_its_own_token(app, client, auth, make, users):
+    """The content is rendered once per state of the department (views.board.BODIES); the
+    CSRF token in its dispatch control is each page's own, and dispatching with it works."""
+    from tests.conftest import csrf_from
+
+    job = make.job()
+    auth.login("manager")
+    other = app.test_client()
+    login = other.get("/login").get_data(as_text=True)
+    data = {"username": "manager", "password": "secret-pass", "csrf_token": csrf_from(login)}
+    assert other.post("/login", csrf=False, data=data).status_code == 303
+    mine = client.get("/board/").get_data(as_text=True)
+    theirs = other.get("/board/").get_data(as_text=True)
+
+    def bar_token(html):
+        return re.search(r'id="dispatch-bar".*?name="csrf_token" value="([^"]+)"', html, re.S).group(1)
+
+    assert bar_token(theirs) == csrf_from(theirs) != csrf_from(mine) == bar_token(mine)
+    assert mine.replace(csrf_from(mine), "T") == theirs.replace(csrf_from(theirs), "T")
+    form = {"technician": users["tech1"].id, "version": job.version, "csrf_token": bar_token(theirs)}
+    assert other.post(f"/jobs/{job.id}/dispatch", csrf=False, data=form).status_code in (204, 303)
+    assert Job.get_by_id(job.id).technician_id == users["tech1"].id
+    html = client.get("/board/").get_data(as_text=True)  # the change is there at once
+    lane = html.split(f'id="cards-tech-{users["tech1"].id}"')[1].split("</section>")[0]
+    assert f'id="card-{job.id}"' in lane
+
+
+def test_the_board_follows_permissions_settings_and_the_day(client, auth, make, users):
+    """What the content shows besides the jobs changes with what it depends on: a revoked
+    permission, an overdue threshold, the department's day."""
+    import datetime
+
+    from models import Permission, Setting
+    from models.core import clock
+
+    tech = users["tech1"]
+    job = make.job()
+    auth.login("manager")
+    html = client.get("/board/").get_data(as_text=True)
+    assert f"/complaints/staff/{tech.id}" in html  # the lane head's link to the staff record
+    Permission.set_allowed("staff.record", "manager", False, users["admin"])
+    assert f"/complaints/staff/{tech.id}" not in client.get("/board/").get_data(as_text=True)
+    Setting.set_value("age_warn_hours_registered", 7, users["admin"])
+    Setting.set_value("session_idle_minutes", 7 * 24 * 60, users["admin"])  # still signed in tomorrow
+    card = client.get("/board/").get_data(as_text=True).split(f'id="card-{job.id}"')[1][:300]
+    assert f'data-warn="{7 * 3600}"' in card
+    assert "转来" not in card
+    clock().travel(datetime.timedelta(days=1))
+    card = client.get("/board/").get_data(as_text=True).split(f'id="card-{job.id}"')[1][:900]
+    assert "转来" in card  # carried over from yesterday, by the clock alone
 
 
 def test_a_card_is_rendered_again_when_anything_it_shows_changes(client, auth, make, users):

@@ -4,12 +4,14 @@ import dataclasses
 import datetime
 import itertools
 import re
+import secrets
 import threading
 
 from flask import Blueprint, get_template_attribute, redirect, request, url_for
 from flask_babel import get_locale, gettext
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
+from flask_wtf.csrf import generate_csrf
 from htmx_flask import make_response
 from markupsafe import Markup
 
@@ -262,21 +264,48 @@ def lane_of(job):
     return None
 
 
+# The board's content (heading, dispatch control, strips, lanes), rendered once per state of
+# the department and shared by everyone of a role who looks: (language, role, application
+# root, wall mode, newest event, day) -> (permission map, HTML, when a strip changes by the
+# clock). Every change the board shows writes an event, as the live poll relies on; a
+# permission change is a new map. Each page puts its own CSRF token where TOKEN_MARK stands.
+BODIES = KeptHTML(32)
+TOKEN_MARK = f"csrf-{secrets.token_hex(12)}"
+
+
 @bp.get("/")
 @requires("board.view")
 def board():
     """Waiting work, a lane per technician, and work awaiting countersignature."""
+    wall = request.args.get("wall") == "1"
     # Read the position first: a change made while the page is built is sent again by the
     # next poll (applying it twice is harmless), never lost.
-    position = Event.latest_id()
+    position, at = Event.latest_mark()
+    key = (str(get_locale()), current_user.role, request.script_root, wall, position, at, today())
+    permissions = permission_map()
+    kept = BODIES.entries.get(key)
+    if (
+        kept is None
+        or (kept[0] is not permissions and kept[0] != permissions)
+        or (kept[2] is not None and now() > kept[2])
+    ):
+        kept = (permissions, *_board_body(position, wall))
+        BODIES.keep({key: kept})
+    return render("board/board.html", body=Markup(kept[1].replace(TOKEN_MARK, generate_csrf())), wall=wall)
+
+
+def _board_body(position, wall):
+    """(the board's content as HTML with TOKEN_MARK for the CSRF token, the UTC time at which
+    a strip changes by the clock alone or None)."""
     technicians = User.active_technicians()
     counts = Job.board_counts()
     waiting, lanes, done = Job.board_lanes(technicians, keys=True, counts=counts)
     context = _card_context()
     html = CARDS.cards(itertools.chain(waiting, done, *lanes.values()), context)
     strips, due = _strips(oob=False)
-    return render(
+    body = render_block(
         "board/board.html",
+        "board",
         position=position,
         due=epoch(due),
         strips=strips,
@@ -286,9 +315,12 @@ def board():
         done=Cards(html[key[0]] for key in done),
         counts=counts,
         heads=lane_heads(technicians, counts),
-        wall=request.args.get("wall") == "1",
+        wall=wall,
         **context,
     )
+    # wherever this request's token went (the dispatch control's form, a strip's), the
+    # page of whoever is served this copy puts its own
+    return body.replace(generate_csrf(), TOKEN_MARK), due
 
 
 def _jobs_touched(changed_ids):

@@ -10,6 +10,7 @@ import threading
 from flask import request, url_for
 from flask_babel import get_locale
 from flask_login import current_user
+from markupsafe import Markup
 
 from models.core import can, permission_map
 
@@ -81,16 +82,29 @@ _MENUS: dict = {}
 _menus_lock = threading.Lock()
 
 
+class Menu(list):
+    """The menu's (address, label) entries, shown as one piece of HTML made once with them
+    (every page shows the menu)."""
+
+    def __init__(self, entries):
+        super().__init__(entries)
+        link = Markup('<a href="{}">{}</a>\n')
+        self.html = Markup("").join(link.format(href, label) for href, label in self)
+
+    def __html__(self):
+        return self.html
+
+
 def menu():
     """(address, label) of each screen the signed-in user may use, in order."""
     if not can(current_user, "home.view"):
-        return []
+        return Menu([])
     permissions = permission_map()
     key = (current_user.role, str(get_locale()), request.script_root)
     kept = _MENUS.get(key)
     if kept is not None and kept[0] is permissions:
         return kept[1]
-    entries = [(url_for(e.endpoint), str(e.label)) for e in NAV if can(current_user, e.permission)]
+    entries = Menu((url_for(e.endpoint), str(e.label)) for e in NAV if can(current_user, e.permission))
     with _menus_lock:
         if len(_MENUS) > 100:  # roles x languages: never reached but by a changing root
             _MENUS.clear()

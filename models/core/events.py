@@ -101,6 +101,14 @@ class Event(BaseModel):
         return row.id if row else 0
 
     @classmethod
+    def latest_mark(cls):
+        """(id, time) of the newest event, (0, None) for none: one state of everything the
+        event log covers. The time tells a database restored and written again (an id used
+        twice) from the state that id first named."""
+        row = _LATEST.first()
+        return (row.id, row.at) if row else (0, None)
+
+    @classmethod
     def changes_since(cls, position, limit=1000):
         """(new position, {subject: ids of its records changed after ``position``}).
 
@@ -148,7 +156,7 @@ class Event(BaseModel):
 register_subject(Subject("system", N_("System")))
 
 
-_LATEST = Prepared(lambda: Event.select(Event.id).order_by(Event.id.desc()).limit(1))
+_LATEST = Prepared(lambda: Event.select(Event.id, Event.at).order_by(Event.id.desc()).limit(1))
 
 
 _OF = of_record(Event)
