@@ -203,6 +203,25 @@ def test_the_cards_kept_are_bounded():
     assert ("page", (0,)) not in cache.entries and ("page", (10,)) in cache.entries
 
 
+def test_the_board_contents_kept_are_those_of_the_newest_event():
+    """A worker keeps the board of the newest state only (one per language, role and mode),
+    and a strip that changes by the clock makes its copy old when its time comes."""
+    import datetime
+
+    from views.board import BoardBodies
+
+    bodies, noon, perms = BoardBodies(), datetime.datetime(2026, 12, 1, 12), {"board.view": frozenset()}
+    bodies.keep((7, noon), ("zh_CN", "manager"), (perms, "<div>7</div>", None))
+    bodies.keep((7, noon), ("en", "manager"), (perms, "<div>7 en</div>", noon))
+    assert bodies.get((7, noon), ("zh_CN", "manager"), dict(perms), noon) == "<div>7</div>"  # an equal map
+    assert bodies.get((7, noon), ("en", "manager"), perms, noon) == "<div>7 en</div>"
+    assert bodies.get((7, noon), ("en", "manager"), perms, noon + datetime.timedelta(seconds=1)) is None
+    assert bodies.get((7, noon), ("zh_CN", "manager"), {"board.view": frozenset({"manager"})}, noon) is None
+    bodies.keep((8, noon), ("zh_CN", "manager"), (perms, "<div>8</div>", None))
+    assert list(bodies.entries) == [("zh_CN", "manager")]
+    assert bodies.get((7, noon), ("zh_CN", "manager"), perms, noon) is None
+
+
 def test_a_crowded_lane_shows_its_oldest_25_and_says_how_many_more(client, auth, make, users):
     """The in-hand lane is read without ranking when no technician has more than a lane
     shows, ranked when one has: both give each lane its jobs in the same order."""

@@ -264,12 +264,36 @@ def lane_of(job):
     return None
 
 
-# The board's content (heading, dispatch control, strips, lanes), rendered once per state of
-# the department and shared by everyone of a role who looks: (language, role, application
-# root, wall mode, newest event, day) -> (permission map, HTML, when a strip changes by the
-# clock). Every change the board shows writes an event, as the live poll relies on; a
-# permission change is a new map. Each page puts its own CSRF token where TOKEN_MARK stands.
-BODIES = KeptHTML(32)
+class BoardBodies:
+    """The board's content (heading, dispatch control, strips, lanes), rendered once per state
+    of the department and shared by everyone of a role who looks.
+
+    ``entries``: (language, role, application root, wall mode, day) -> (permission map, HTML,
+    the UTC time at which a strip changes by the clock or None), all made at one ``mark``, the
+    newest event's (id, time). Every change the board shows writes an event, as the live poll
+    relies on, so another mark makes them all old: they are dropped (a worker keeps a board or
+    two, 250 KB each, not a history of them). A permission change is a new map. Each page puts
+    its own CSRF token where ``TOKEN_MARK`` stands.
+    """
+
+    def __init__(self):
+        self.mark, self.entries, self.lock = None, {}, threading.Lock()
+
+    def get(self, mark, key, permissions, moment):
+        with self.lock:
+            kept = self.entries.get(key) if mark == self.mark else None
+        if kept is None or (kept[0] is not permissions and kept[0] != permissions):
+            return None
+        return kept[1] if kept[2] is None or moment <= kept[2] else None
+
+    def keep(self, mark, key, kept):
+        with self.lock:
+            if mark != self.mark:
+                self.mark, self.entries = mark, {}
+            self.entries[key] = kept
+
+
+BODIES = BoardBodies()
 TOKEN_MARK = f"csrf-{secrets.token_hex(12)}"
 
 
@@ -280,18 +304,14 @@ def board():
     wall = request.args.get("wall") == "1"
     # Read the position first: a change made while the page is built is sent again by the
     # next poll (applying it twice is harmless), never lost.
-    position, at = Event.latest_mark()
-    key = (str(get_locale()), current_user.role, request.script_root, wall, position, at, today())
+    mark = Event.latest_mark()
+    key = (str(get_locale()), current_user.role, request.script_root, wall, today())
     permissions = permission_map()
-    kept = BODIES.entries.get(key)
-    if (
-        kept is None
-        or (kept[0] is not permissions and kept[0] != permissions)
-        or (kept[2] is not None and now() > kept[2])
-    ):
-        kept = (permissions, *_board_body(position, wall))
-        BODIES.keep({key: kept})
-    return render("board/board.html", body=Markup(kept[1].replace(TOKEN_MARK, generate_csrf())), wall=wall)
+    html = BODIES.get(mark, key, permissions, now())
+    if html is None:
+        html, due = _board_body(mark[0], wall)
+        BODIES.keep(mark, key, (permissions, html, due))
+    return render("board/board.html", body=Markup(html.replace(TOKEN_MARK, generate_csrf())), wall=wall)
 
 
 def _board_body(position, wall):
