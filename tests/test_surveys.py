@@ -890,3 +890,21 @@ def test_a_questionnaire_written_and_published_through_the_screens(client, auth,
     auth.logout()
     auth.login("clerk")
     assert client.get("/surveys/questionnaires").status_code == 403
+
+
+def test_the_quick_radio_buttons_are_written_as_wtforms_writes_them():
+    """views.forms.html_attrs (the survey's radio buttons and checkboxes) gives WTForms'
+    html_params output exactly: sorted, keys cleaned, booleans, escaped values."""
+    from markupsafe import Markup
+    from wtforms.widgets.core import html_params
+
+    from views.forms import html_attrs
+
+    cases = [
+        {"id": "q6-4", "name": "q6", "type": "radio", "value": "5", "required": True, "checked": False},
+        {"class_": "chip big", "data_question_id": 7, "aria_describedby": "q6-hint", "value": '"5" & <b>'},
+        {"value": Markup('a "safe" <i>x</i>'), "disabled": True, "for_": "x", "title": "客户 ' 说"},
+        {},
+    ]
+    for attrs in cases:
+        assert html_attrs(**attrs) == html_params(**attrs)

@@ -6,6 +6,7 @@ from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.i18n import translations as wtforms_translations
+from markupsafe import Markup, escape
 from wtforms import (
     DateField,
     DateTimeField,
@@ -24,7 +25,8 @@ from wtforms.validators import (
     StopValidation,
     ValidationError,
 )
-from wtforms.widgets import HiddenInput
+from wtforms.widgets import CheckboxInput, HiddenInput, RadioInput
+from wtforms.widgets.core import clean_key
 
 from models.core.errors import N_
 from views.common import CONTROL_CHARS, MAX_INT
@@ -195,3 +197,31 @@ class NoteForm(VersionForm):
 class PartForm(SubForm):
     name = StringField(_l("Part"), validators=[Optional(), Length(max=100)])
     quantity = IntegerField(_l("Quantity"), default=1, validators=[Optional(), NumberRange(1, 9999)])
+
+
+def html_attrs(**kwargs):
+    """WTForms' ``html_params`` with the same output (attributes sorted, ``class_`` and
+    ``data_`` keys cleaned, True as a bare attribute, False left out), built with plain string
+    operations: its ``Markup.format`` per attribute made the radio buttons of a customer's
+    survey a third of that page's time."""
+    params = []
+    for key, value in sorted(kwargs.items()):
+        key = clean_key(key)
+        if value is True:
+            params.append(str(escape(key)))
+        elif value is not False:
+            params.append(f'{escape(key)}="{str(escape(value)).replace(chr(34), "&quot;")}"')
+    return Markup(" ".join(params))
+
+
+class QuickRadio(RadioInput):
+    """A radio button, as WTForms writes it, with ``html_attrs``: for choices shown by the
+    dozen (a survey's ratings)."""
+
+    html_params = staticmethod(html_attrs)
+
+
+class QuickCheckbox(CheckboxInput):
+    """A checkbox, as WTForms writes it, with ``html_attrs``."""
+
+    html_params = staticmethod(html_attrs)

@@ -41,6 +41,7 @@ from models.core import (
     require,
     today,
 )
+from models.core.prepared import Prepared
 from models.customers import Contract, Customer
 from models.service import Job
 from models.surveys.labels import (
@@ -479,14 +480,17 @@ class SurveyToken(BaseModel):
         """The token a link carries (with its request and job), or None for anything else."""
         if not raw or not TOKEN_SHAPE.match(raw):
             return None
+        return _TOKEN.first(digest(raw))
+
+    @classmethod
+    def _with_job(cls, digest_):
         tech = User.alias("tech")
         return (
             cls.select(cls, SurveyRequest, Job, tech)
             .join(SurveyRequest, on=(cls.request == SurveyRequest.id), attr="req")
             .join(Job, on=(SurveyRequest.job == Job.id), attr="asked_job")
             .join(tech, JOIN.LEFT_OUTER, on=(Job.technician == tech.id), attr="tech")
-            .where(cls.digest == digest(raw))
-            .first()
+            .where(cls.digest == digest_)
         )
 
     def status(self, at=None):
@@ -511,3 +515,7 @@ class SurveyToken(BaseModel):
         if is_postgres():
             query = query.for_update()
         return query.get()
+
+
+# the customer's page finds its link on every view: its SQL (four tables) built once
+_TOKEN = Prepared(SurveyToken._with_job, slots=1)

@@ -23,6 +23,7 @@ from models.core import (
     now,
     require,
 )
+from models.core.prepared import Prepared, as_is
 from models.surveys.labels import OPINIONS, QUESTION_KINDS, QUESTIONNAIRE_STATES
 
 MAX_QUESTIONS = 30
@@ -94,17 +95,14 @@ class Questionnaire(StatefulModel):
             .order_by(QuestionnaireVersion.number)
         )
 
+    @classmethod
+    def by_id(cls, questionnaire_id):
+        """The questionnaire, or None (the customer's page asks on every view)."""
+        return _BY_ID.first(questionnaire_id)
+
     def current_version(self):
         """The newest published version: what customers are asked now."""
-        return (
-            QuestionnaireVersion.select()
-            .where(
-                QuestionnaireVersion.questionnaire == self.id,
-                QuestionnaireVersion.published_at.is_null(False),
-            )
-            .order_by(QuestionnaireVersion.number.desc())
-            .first()
-        )
+        return _CURRENT.first(self.id)
 
     def draft_version(self):
         return (
@@ -266,9 +264,7 @@ class QuestionnaireVersion(BaseModel):
         indexes = ((("questionnaire", "number"), True),)
 
     def questions_list(self):
-        return list(
-            Question.select().where(Question.version == self.id).order_by(Question.position, Question.id)
-        )
+        return list(_QUESTIONS.rows(self.id))
 
 
 class Question(BaseModel):
@@ -315,3 +311,22 @@ def _question_fields(kind, text, opinion, options, required):
                 N_("Give between 2 and %(n)s choices, one a line."), field="options", n=MAX_OPTIONS
             )
     return {"kind": kind, "text": text, "opinion": opinion, "options": cleaned, "required": bool(required)}
+
+
+# what the customer's page reads on every view, its SQL built once
+_BY_ID = Prepared(lambda q: Questionnaire.select().where(Questionnaire.id == as_is(q)), slots=1)
+_CURRENT = Prepared(
+    lambda q: (
+        QuestionnaireVersion.select()
+        .where(
+            QuestionnaireVersion.questionnaire == as_is(q), QuestionnaireVersion.published_at.is_null(False)
+        )
+        .order_by(QuestionnaireVersion.number.desc())
+        .limit(1)
+    ),
+    slots=1,
+)
+_QUESTIONS = Prepared(
+    lambda v: Question.select().where(Question.version == as_is(v)).order_by(Question.position, Question.id),
+    slots=1,
+)

@@ -15,12 +15,12 @@ from wtforms import (
     TextAreaField,
 )
 from wtforms.validators import AnyOf, DataRequired, InputRequired, Length, Optional
-from wtforms.widgets import CheckboxInput, HiddenInput, ListWidget
+from wtforms.widgets import HiddenInput, ListWidget
 
 from models.surveys import CHANNELS, CUSTOMER_TYPES, OPINIONS, QUESTION_KINDS, RATINGS, TAGS
 from models.surveys.answers import MAX_TEXT
 from views.common import MAX_INT, choices
-from views.forms import BaseForm, VersionForm
+from views.forms import BaseForm, QuickCheckbox, QuickRadio, VersionForm
 
 
 def _labelled(mapping):
@@ -28,7 +28,7 @@ def _labelled(mapping):
 
 
 def _checks():
-    return {"widget": ListWidget(prefix_label=False), "option_widget": CheckboxInput()}
+    return {"widget": ListWidget(prefix_label=False), "option_widget": QuickCheckbox()}
 
 
 class QuestionnaireForm(BaseForm):
@@ -81,10 +81,18 @@ def answer_form(version, questions, **kwargs):
         presence = [InputRequired(message=missing)] if q.required else [Optional()]
         if q.kind == "rating":
             field = RadioField(
-                q.text, choices=choices((str(r), str(r)) for r in RATINGS), validators=presence
+                q.text,
+                choices=choices((str(r), str(r)) for r in RATINGS),
+                validators=presence,
+                option_widget=QuickRadio(),
             )
         elif q.kind == "single":
-            field = RadioField(q.text, choices=choices((o, o) for o in q.options), validators=presence)
+            field = RadioField(
+                q.text,
+                choices=choices((o, o) for o in q.options),
+                validators=presence,
+                option_widget=QuickRadio(),
+            )
         elif q.kind == "multiple":
             field = SelectMultipleField(
                 q.text, choices=choices((o, o) for o in q.options), validators=presence, **_checks()
@@ -92,7 +100,11 @@ def answer_form(version, questions, **kwargs):
         else:
             field = TextAreaField(q.text, validators=[*presence, Length(max=MAX_TEXT)])
             tag = RadioField(
-                _l("This is"), choices=_labelled(TAGS), default="remark", validators=[Optional()]
+                _l("This is"),
+                choices=_labelled(TAGS),
+                default="remark",
+                validators=[Optional()],
+                option_widget=QuickRadio(),
             )
             setattr(AnswerForm, f"t{q.id}", tag)
         setattr(AnswerForm, f"q{q.id}", field)

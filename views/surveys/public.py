@@ -41,7 +41,7 @@ def _page(token, status=200, form=None, questions=None, version=None, state="ope
 
 
 def _version(token):
-    questionnaire = Questionnaire.get_or_none(Questionnaire.id == token.req.questionnaire_id)
+    questionnaire = Questionnaire.by_id(token.req.questionnaire_id)
     return questionnaire.current_version() if questionnaire is not None else None
 
 
