@@ -170,7 +170,7 @@ class Signed:
 
     def amended_after(self, signature):
         """The amendment events made after this signature (who, when, why, old -> new)."""
-        return list(Event.of(self).where(Event.action == "amend", Event.at >= signature.signed_at))
+        return [e for e in Event.all_of(self) if e.action == "amend" and e.at >= signature.signed_at]
 
     def signature_checks(self):
         """(signature, still matches, amendment events after it) for each signature."""

@@ -20,6 +20,7 @@ from models.core import (
     Transition,
     db,
 )
+from models.core.prepared import Prepared, as_is
 from models.money.labels import CHARGE_STATES
 from models.money.prices import PriceItem
 from models.service import Job, PartLine
@@ -131,7 +132,8 @@ class Charge(StatefulModel):
 
     @classmethod
     def for_job(cls, job_id):
-        return cls.get_or_none(cls.job == job_id)
+        """The job's charge or None (the voucher, its print and the signature ask)."""
+        return _FOR_JOB.first(job_id)
 
     @classmethod
     def charge(cls, job, by):
@@ -220,3 +222,6 @@ class ChargeLine(BaseModel):
     @property
     def label(self):
         return Label(self.name) if self.kind == "labour" else self.name
+
+
+_FOR_JOB = Prepared(lambda job: Charge.select().where(Charge.job == as_is(job)), slots=1)

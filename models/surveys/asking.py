@@ -306,7 +306,7 @@ class SurveyRequest(StatefulModel):
     def followup_of(cls, job, create=False):
         """The follow-up request of a job; created (race-safe) when asked to."""
         key = f"f{job.id}"
-        found = cls.get_or_none(cls.key == key)
+        found = _BY_KEY.first(key)
         if found is not None or not create:
             return found
         questionnaire = Questionnaire.default()
@@ -519,3 +519,4 @@ class SurveyToken(BaseModel):
 
 # the customer's page finds its link on every view: its SQL (four tables) built once
 _TOKEN = Prepared(SurveyToken._with_job, slots=1)
+_BY_KEY = Prepared(lambda key: SurveyRequest.select().where(SurveyRequest.key == key), slots=1)

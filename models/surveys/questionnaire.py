@@ -84,7 +84,7 @@ class Questionnaire(StatefulModel):
     @classmethod
     def default(cls):
         """The questionnaire follow-up calls and voucher links ask, or None."""
-        return cls.select().where(cls.is_default, cls.state == "active").first()
+        return _DEFAULT.first()
 
     # ---- versions -----------------------------------------------------------------------
 
@@ -329,4 +329,7 @@ _CURRENT = Prepared(
 _QUESTIONS = Prepared(
     lambda v: Question.select().where(Question.version == as_is(v)).order_by(Question.position, Question.id),
     slots=1,
+)
+_DEFAULT = Prepared(
+    lambda: Questionnaire.select().where(Questionnaire.is_default, Questionnaire.state == "active").limit(1)
 )

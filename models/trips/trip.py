@@ -404,7 +404,7 @@ class OutOfTown(BaseModel):
 
     @classmethod
     def is_marked(cls, job_id):
-        return cls.select().where(cls.job == job_id).exists()
+        return _MARKED.first(job_id) is not None
 
     @staticmethod
     def proposed(job):
@@ -436,4 +436,9 @@ _FOR_JOB = Prepared(
         .limit(1)
     ),
     slots=1,
+)
+
+
+_MARKED = Prepared(
+    lambda job: OutOfTown.select(OutOfTown.id).where(OutOfTown.job == as_is(job)).limit(1), slots=1
 )
