@@ -295,6 +295,7 @@ class BoardBodies:
 
 BODIES = BoardBodies()
 TOKEN_MARK = f"csrf-{secrets.token_hex(12)}"
+_TOKEN_MARK = TOKEN_MARK.encode()
 # where the page around the content puts it: the content is kept as UTF-8 (half the memory of
 # a str of Chinese text) and joined to the page's bytes without being copied into a str again
 BODY_SLOT = f"<!--board-{secrets.token_hex(12)}-->"
@@ -317,9 +318,7 @@ def board():
         BODIES.keep(mark, key, (permissions, content, due))
     head, tail = render_template("board/board.html", body=Markup(BODY_SLOT), wall=wall).split(BODY_SLOT)
     token = generate_csrf().encode()
-    response = make_response(
-        b"".join((head.encode(), content.replace(TOKEN_MARK.encode(), token), tail.encode()))
-    )
+    response = make_response(b"".join((head.encode(), content.replace(_TOKEN_MARK, token), tail.encode())))
     response.vary.add("HX-Request")
     return response
 

@@ -76,6 +76,13 @@ def as_is(mark):
     return Value(mark, converter=False)
 
 
+def where_id(model, name):
+    """``model``'s rows whose field ``name`` is one id (a foreign key, the primary key):
+    ``.first(id)``, ``.rows(id)``. The field is looked up when the SQL is built (a deferred
+    foreign key is a placeholder until its model exists)."""
+    return Prepared(lambda value: model.select().where(getattr(model, name) == as_is(value)), slots=1)
+
+
 def of_record(model):
     """``model``'s rows about one record (its ``subject`` and ``subject_id``), oldest first:
     ``.rows(subject, record id)``."""

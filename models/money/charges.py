@@ -20,7 +20,7 @@ from models.core import (
     Transition,
     db,
 )
-from models.core.prepared import Prepared, as_is
+from models.core.prepared import where_id
 from models.money.labels import CHARGE_STATES
 from models.money.prices import PriceItem
 from models.service import Job, PartLine
@@ -224,4 +224,4 @@ class ChargeLine(BaseModel):
         return Label(self.name) if self.kind == "labour" else self.name
 
 
-_FOR_JOB = Prepared(lambda job: Charge.select().where(Charge.job == as_is(job)), slots=1)
+_FOR_JOB = where_id(Charge, "job")

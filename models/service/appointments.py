@@ -7,7 +7,7 @@ import datetime
 from peewee import CharField, DateField, DateTimeField, DeferredForeignKey, ForeignKeyField, TextField, fn
 
 from models.core import N_, BaseModel, Event, RuleError, User, db, now, require, today
-from models.core.prepared import Prepared, as_is
+from models.core.prepared import Prepared, as_is, where_id
 from models.service.labels import OPEN_STATES
 
 SLOT_ORDER = ("morning", "afternoon", "evening", "any")
@@ -138,4 +138,4 @@ class Appointment(BaseModel):
 
 
 _CHASERS = Prepared(Chaser._of, slots=1)
-_APPOINTMENT = Prepared(lambda mark: Appointment.select().where(Appointment.job == as_is(mark)), slots=1)
+_APPOINTMENT = where_id(Appointment, "job")

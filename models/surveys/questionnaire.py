@@ -23,7 +23,7 @@ from models.core import (
     now,
     require,
 )
-from models.core.prepared import Prepared, as_is
+from models.core.prepared import Prepared, as_is, where_id
 from models.surveys.labels import OPINIONS, QUESTION_KINDS, QUESTIONNAIRE_STATES
 
 MAX_QUESTIONS = 30
@@ -314,7 +314,7 @@ def _question_fields(kind, text, opinion, options, required):
 
 
 # what the customer's page reads on every view, its SQL built once
-_BY_ID = Prepared(lambda q: Questionnaire.select().where(Questionnaire.id == as_is(q)), slots=1)
+_BY_ID = where_id(Questionnaire, "id")
 _CURRENT = Prepared(
     lambda q: (
         QuestionnaireVersion.select()
